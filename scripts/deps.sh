@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package that l7's build, tests and benchmarks need.
+# Idempotent: apt-get runs only when something is missing, and `apt-get update`
+# only then. Uses sudo when not root.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build pkg-config g++ clang clang-format libclang-rt-14-dev
+  # libraries
+  libasio-dev libcli11-dev libtomlplusplus-dev libssl-dev zlib1g-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # third-party peers used by the interop tests
+  netcat-openbsd python3 procps iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "deps: installing ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"

@@ -1,0 +1,132 @@
+#include "lab/lab.hpp"
+
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+#include "core/log.hpp"
+#include "lab/services.hpp"
+
+namespace l7::lab {
+
+Topology load_topology(const std::optional<std::string>& path) {
+    const config::Table root =
+        path ? config::Table::load_file(*path)
+             : config::Table::parse(default_topology_text(), "<default lab topology>");
+    Topology topo = parse_topology(root, [](const std::string& kind) {
+        const ServiceKind* k = find_service_kind(kind);
+        return k != nullptr ? k->protocol : std::string();
+    });
+    for (const Host& h : topo.hosts) {
+        for (const Service& s : h.services) {
+            find_service_kind(s.kind)->validate(s.settings);
+        }
+    }
+    return topo;
+}
+
+std::vector<Endpoint> endpoints(const Topology& topology, unsigned first_bindable) {
+    std::vector<Endpoint> out;
+    for (const Host& h : topology.hosts) {
+        for (const Service& s : h.services) {
+            const ServiceKind* kind = find_service_kind(s.kind);
+            out.push_back(
+                Endpoint{h.name, h.address,
+                         effective_port(s.port, first_bindable, topology.privileged_port_offset),
+                         s.port, kind->protocol, s.kind, &s});
+        }
+    }
+    return out;
+}
+
+std::string format_table(const Topology& topology, const std::vector<Endpoint>& eps) {
+    std::ostringstream t;
+    auto row = [&t](const std::string& host, const std::string& addr, const std::string& port,
+                    const std::string& proto, const std::string& service) {
+        t << std::left << std::setw(20) << host << std::setw(13) << addr << std::setw(14) << port
+          << std::setw(7) << proto << service << "\n";
+    };
+    row("HOST", "ADDRESS", "PORT", "PROTO", "SERVICE");
+    for (const Host& h : topology.hosts) {
+        bool any = false;
+        for (const Endpoint& e : eps) {
+            if (e.host != h.name) {
+                continue;
+            }
+            any = true;
+            std::string port = std::to_string(e.port);
+            if (e.port != e.configured_port) {
+                port += " (" + std::to_string(e.configured_port) + ")";
+            }
+            row(h.name, h.address, port, e.protocol, e.kind);
+        }
+        if (!any) {
+            row(h.name, h.address, "-", "-", "(no services yet)");
+        }
+    }
+    return t.str();
+}
+
+namespace {
+
+std::string endpoint_text(const Endpoint& e) {
+    return e.protocol + " " + e.address + ":" + std::to_string(e.port);
+}
+
+}  // namespace
+
+int run_lab(const Topology& topology, const RunOptions& options, trace::Tracer& tracer,
+            std::ostream& out) {
+    const auto eps = endpoints(topology, first_bindable_port());
+    net::Runtime runtime({.threads = options.threads, .handle_signals = !options.check});
+    out << "l7 lab: starting " << eps.size() << " service(s) on " << topology.hosts.size()
+        << " host(s)\n";
+    for (const Endpoint& e : eps) {
+        try {
+            find_service_kind(e.kind)->start(runtime, HostPort{e.address, e.port},
+                                             e.service->settings, tracer);
+        } catch (const std::exception& ex) {
+            out << "  FAIL " << std::left << std::setw(20) << e.host << std::setw(15) << e.kind
+                << endpoint_text(e) << ": " << ex.what() << "\n";
+            out << "l7 lab: a service could not start; stopping.\n";
+            return 1;
+        }
+        out << "  up   " << std::left << std::setw(20) << e.host << std::setw(15) << e.kind
+            << endpoint_text(e) << "\n";
+        out.flush();
+    }
+    out << "\n" << format_table(topology, eps) << "\n";
+    out.flush();
+
+    if (!options.check) {
+        if (!eps.empty()) {
+            const Endpoint& first = eps.front();
+            out << "Try: l7 socket " << (first.protocol == "tcp" ? "tcp" : "udp")
+                << "-client --server " << first.address << ":" << first.port << " hello\n";
+        }
+        out << "The lab is running; press Ctrl-C to stop it.\n";
+        out.flush();
+        runtime.run();
+        out << "l7 lab: stopped.\n";
+        return 0;
+    }
+
+    std::thread server([&runtime] { runtime.run(); });
+    std::size_t passed = 0;
+    for (const Endpoint& e : eps) {
+        auto result =
+            find_service_kind(e.kind)->probe(HostPort{e.address, e.port}, e.service->settings);
+        out << (result ? "PASS " : "FAIL ") << std::left << std::setw(20) << e.host << std::setw(15)
+            << e.kind << std::setw(24) << endpoint_text(e)
+            << (result ? *result : result.error().message) << "\n";
+        out.flush();
+        passed += result ? 1 : 0;
+    }
+    runtime.request_stop();
+    server.join();
+    out << passed << " of " << eps.size() << " services passed\n";
+    return passed == eps.size() ? 0 : 1;
+}
+
+}  // namespace l7::lab

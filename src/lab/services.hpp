@@ -1,0 +1,35 @@
+#pragma once
+// The kinds of service a lab host can run. Each kind says how to check its settings, how to
+// start it on the runtime, and how `l7 lab --check` probes it with l7's own client. Each
+// protocol module adds its kinds here as it lands.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/endpoint.hpp"
+#include "core/result.hpp"
+#include "core/trace/tracer.hpp"
+#include "net/runtime.hpp"
+
+namespace l7::lab {
+
+struct ServiceKind {
+    std::string name;      // "udp-uppercase"
+    std::string protocol;  // transport for the endpoint table: "udp" or "tcp"
+    std::string summary;   // one line for --help and the table
+    // Throws config::ConfigError for a bad setting.
+    std::function<void(const config::Table& settings)> validate;
+    std::function<void(net::Runtime&, const HostPort& endpoint, const config::Table& settings,
+                       trace::Tracer&)>
+        start;
+    // Returns what it saw on success ("HELLO LAB"), or what went wrong.
+    std::function<Result<std::string>(const HostPort& endpoint, const config::Table& settings)>
+        probe;
+};
+
+const std::vector<ServiceKind>& service_kinds();
+const ServiceKind* find_service_kind(const std::string& name);
+
+}  // namespace l7::lab

@@ -1,0 +1,292 @@
+#include "net/runtime.hpp"
+
+#include <sys/resource.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <system_error>
+
+#include "core/log.hpp"
+
+namespace l7::net {
+
+namespace {
+
+constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+asio::ip::address to_address(const HostPort& hp) {
+    return asio::ip::make_address(hp.host);
+}
+
+std::string describe(const std::string& proto, const HostPort& hp, const std::error_code& ec) {
+    std::string why = ec.message();
+    if (ec == asio::error::address_in_use) {
+        why = "the port is already in use";
+    } else if (ec == std::errc::address_not_available) {
+        why = "the address is not on this machine";
+    } else if (ec == asio::error::access_denied) {
+        why = "ports below 1024 need root or CAP_NET_BIND_SERVICE";
+    }
+    return "cannot listen on " + proto + " " + hp.to_string() + ": " + why;
+}
+
+// Binding once without SO_REUSEPORT finds the port when 0 was asked for, and fails if another
+// process already holds the port (which SO_REUSEPORT alone would silently share with).
+template <class Protocol>
+typename Protocol::endpoint probe_bind(const HostPort& hp, const std::string& proto) {
+    asio::io_context io;
+    typename Protocol::socket probe(io);
+    typename Protocol::endpoint ep(to_address(hp), hp.port);
+    std::error_code ec;
+    probe.open(ep.protocol(), ec);
+    if (!ec) {
+        probe.set_option(asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+        probe.bind(ep, ec);
+    }
+    if (ec) {
+        throw std::system_error(ec, describe(proto, hp, ec));
+    }
+    return probe.local_endpoint();
+}
+
+template <class Socket>
+void reuse_port(Socket& s) {
+    int one = 1;
+    if (::setsockopt(s.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+        throw std::system_error(errno, std::system_category(), "setsockopt SO_REUSEPORT");
+    }
+}
+
+}  // namespace
+
+struct Runtime::Listener {
+    std::string name;
+    std::atomic<std::size_t> connections{0};
+    std::size_t max_connections = 0;
+};
+
+std::size_t raise_open_file_limit() {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+        return 0;
+    }
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &lim);
+        ::getrlimit(RLIMIT_NOFILE, &lim);
+    }
+    return static_cast<std::size_t>(lim.rlim_cur);
+}
+
+Runtime::Runtime(RuntimeOptions options) : options_(options) {
+    unsigned n = options_.threads;
+    if (n == 0) {
+        n = std::max(1u, std::thread::hardware_concurrency());
+    }
+    for (unsigned i = 0; i < n; ++i) {
+        workers_.push_back(std::make_unique<Worker>(live_));
+    }
+    raise_open_file_limit();
+}
+
+Runtime::~Runtime() {
+    for (auto& w : workers_) {
+        w->io.stop();
+    }
+    for (auto& t : threads_) {
+        if (t.joinable()) {
+            t.join();
+        }
+    }
+}
+
+asio::ip::tcp::endpoint Runtime::listen_tcp(const HostPort& address, TcpHandler handler,
+                                            TcpOptions options) {
+    const auto bound = probe_bind<asio::ip::tcp>(address, "tcp");
+    auto listener = std::make_shared<Listener>();
+    listener->max_connections = options.max_connections;
+    listeners_.push_back(listener);
+    auto shared_handler = std::make_shared<TcpHandler>(std::move(handler));
+    for (auto& wp : workers_) {
+        Worker& w = *wp;
+        auto acceptor = std::make_shared<asio::ip::tcp::acceptor>(w.io);
+        std::error_code ec;
+        acceptor->open(bound.protocol());
+        acceptor->set_option(asio::socket_base::reuse_address(true));
+        reuse_port(*acceptor);
+        acceptor->bind(bound, ec);
+        if (ec) {
+            throw std::system_error(ec, describe("tcp", address, ec));
+        }
+        acceptor->listen(asio::socket_base::max_listen_connections);
+        w.stop_hooks.push_back([acceptor] {
+            std::error_code ignored;
+            acceptor->close(ignored);
+        });
+        // The accept loop is not a Task: shutdown closes the acceptor, which ends it.
+        asio::co_spawn(
+            w.io,
+            [&w, acceptor, listener, shared_handler]() -> asio::awaitable<void> {
+                asio::steady_timer backoff(w.io);
+                while (acceptor->is_open()) {
+                    auto [accept_ec, socket] = co_await acceptor->async_accept(as_tuple);
+                    if (accept_ec == asio::error::operation_aborted || !acceptor->is_open()) {
+                        break;
+                    }
+                    if (accept_ec) {
+                        // Out of descriptors or memory: wait instead of spinning.
+                        log::warn("runtime", "accept failed: " + accept_ec.message());
+                        backoff.expires_after(std::chrono::milliseconds(100));
+                        co_await backoff.async_wait(as_tuple);
+                        continue;
+                    }
+                    if (listener->connections.load() >= listener->max_connections) {
+                        log::warn("runtime", "connection limit reached (" +
+                                                 std::to_string(listener->max_connections) +
+                                                 "): closing a new connection");
+                        std::error_code ignored;
+                        socket.close(ignored);
+                        continue;
+                    }
+                    listener->connections.fetch_add(1);
+                    auto shared_socket = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+                    w.tasks.spawn([shared_handler, shared_socket,
+                                   listener](Task& task) -> asio::awaitable<void> {
+                        struct Release {
+                            Listener& l;
+                            ~Release() { l.connections.fetch_sub(1); }
+                        } release{*listener};
+                        co_await (*shared_handler)(std::move(*shared_socket), task);
+                    });
+                }
+            },
+            asio::detached);
+    }
+    return bound;
+}
+
+asio::ip::udp::endpoint Runtime::listen_udp(const HostPort& address, UdpLoop loop) {
+    const auto bound = probe_bind<asio::ip::udp>(address, "udp");
+    auto shared_loop = std::make_shared<UdpLoop>(std::move(loop));
+    for (auto& wp : workers_) {
+        Worker& w = *wp;
+        auto socket = std::make_shared<asio::ip::udp::socket>(w.io);
+        std::error_code ec;
+        socket->open(bound.protocol());
+        socket->set_option(asio::socket_base::reuse_address(true));
+        reuse_port(*socket);
+        socket->bind(bound, ec);
+        if (ec) {
+            throw std::system_error(ec, describe("udp", address, ec));
+        }
+        // Room for bursts: a 64 KiB datagram flood should queue, not drop at once.
+        socket->set_option(asio::socket_base::receive_buffer_size(1 << 20), ec);
+        w.stop_hooks.push_back([socket] {
+            std::error_code ignored;
+            socket->close(ignored);
+        });
+        w.tasks.spawn([socket, shared_loop](Task& task) -> asio::awaitable<void> {
+            co_await (*shared_loop)(socket, task);
+        });
+    }
+    return bound;
+}
+
+void Runtime::request_stop() {
+    asio::post(control_, [this] { begin_shutdown(); });
+}
+
+void Runtime::begin_shutdown() {
+    if (stopping_.exchange(true)) {
+        // Second request: do not wait for the drain.
+        log::info("runtime", "stopping now");
+        for (auto& w : workers_) {
+            asio::post(w->io, [&w = *w] { w.tasks.interrupt_all(); });
+        }
+        watch_drain(std::chrono::steady_clock::now(), true);
+        return;
+    }
+    log::info("runtime", "shutting down: no new connections; finishing " +
+                             std::to_string(live_.load()) + " task(s)");
+    for (auto& wp : workers_) {
+        asio::post(wp->io, [&w = *wp] {
+            for (auto& hook : w.stop_hooks) {
+                hook();
+            }
+            w.tasks.drain();
+        });
+    }
+    watch_drain(std::chrono::steady_clock::now() + options_.drain_deadline, false);
+}
+
+void Runtime::watch_drain(std::chrono::steady_clock::time_point deadline, bool interrupted) {
+    auto timer = std::make_shared<asio::steady_timer>(control_, std::chrono::milliseconds(20));
+    timer->async_wait([this, timer, deadline, interrupted](std::error_code ec) {
+        if (ec) {
+            return;
+        }
+        if (live_.load() == 0) {
+            for (auto& w : workers_) {
+                w->io.stop();
+            }
+            control_.stop();
+            return;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline && !interrupted) {
+            log::warn("runtime", "drain deadline passed: interrupting " +
+                                     std::to_string(live_.load()) + " task(s)");
+            for (auto& w : workers_) {
+                asio::post(w->io, [&w = *w] { w.tasks.interrupt_all(); });
+            }
+            watch_drain(now + std::chrono::seconds(2), true);
+            return;
+        }
+        if (now >= deadline && interrupted) {
+            log::warn("runtime", "tasks did not end after being interrupted: exiting anyway");
+            for (auto& w : workers_) {
+                w->io.stop();
+            }
+            control_.stop();
+            return;
+        }
+        watch_drain(deadline, interrupted);
+    });
+}
+
+void Runtime::run() {
+    std::unique_ptr<asio::signal_set> signals;
+    if (options_.handle_signals) {
+        signals = std::make_unique<asio::signal_set>(control_, SIGINT, SIGTERM);
+        std::function<void(std::error_code, int)> on_signal;
+        on_signal = [this, &signals, &on_signal](std::error_code ec, int) {
+            if (ec) {
+                return;
+            }
+            begin_shutdown();
+            signals->async_wait(on_signal);
+        };
+        signals->async_wait(on_signal);
+    }
+    auto guard = asio::make_work_guard(control_);
+    for (auto& wp : workers_) {
+        threads_.emplace_back([&io = wp->io] {
+            auto work = asio::make_work_guard(io);
+            io.run();
+        });
+    }
+    control_.run();
+    for (auto& t : threads_) {
+        t.join();
+    }
+    threads_.clear();
+}
+
+}  // namespace l7::net

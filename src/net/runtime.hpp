@@ -1,0 +1,96 @@
+#pragma once
+// The server runtime: one io_context per worker thread (default: one per core), listeners
+// bound once per worker with SO_REUSEPORT so the kernel spreads connections and datagrams,
+// and a graceful shutdown on SIGINT/SIGTERM:
+//
+//   1. stop accepting: every listener and UDP socket is closed;
+//   2. drain: idle connections end now, busy ones finish their current work;
+//   3. after the drain deadline, whatever is left is interrupted; run() returns.
+//
+// A second SIGINT/SIGTERM skips the wait. Services register their sockets with the worker
+// they run on; handlers are coroutines tracked by the worker's TaskGroup.
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/endpoint.hpp"
+#include "net/task_group.hpp"
+
+namespace l7::net {
+
+struct Worker {
+    explicit Worker(std::atomic<std::size_t>& live) : tasks(io, live) {}
+    asio::io_context io{1};  // one thread per context: no internal locking needed
+    TaskGroup tasks;
+    std::vector<std::function<void()>> stop_hooks;  // run on this worker at shutdown
+};
+
+struct RuntimeOptions {
+    unsigned threads = 0;  // 0: one per core
+    std::chrono::milliseconds drain_deadline{10'000};
+    bool handle_signals = true;
+};
+
+class Runtime {
+  public:
+    explicit Runtime(RuntimeOptions options = {});
+    ~Runtime();
+    Runtime(const Runtime&) = delete;
+    Runtime& operator=(const Runtime&) = delete;
+
+    std::size_t size() const { return workers_.size(); }
+    Worker& worker(std::size_t i) { return *workers_[i]; }
+
+    using TcpHandler = std::function<asio::awaitable<void>(asio::ip::tcp::socket, Task&)>;
+    struct TcpOptions {
+        std::size_t max_connections = 10'000;  // per listener, across workers
+    };
+    // Binds ADDR:PORT on every worker (port 0: one ephemeral port shared by all) and starts
+    // accepting. Returns the bound endpoint. Throws std::system_error with a clear message
+    // when the address cannot be bound (in use, not local, no permission).
+    asio::ip::tcp::endpoint listen_tcp(const HostPort& address, TcpHandler handler,
+                                       TcpOptions options);
+    asio::ip::tcp::endpoint listen_tcp(const HostPort& address, TcpHandler handler) {
+        return listen_tcp(address, std::move(handler), TcpOptions{});
+    }
+
+    // One UDP socket per worker, bound with SO_REUSEPORT; `loop` runs once per socket as a
+    // task and should receive until the socket is closed.
+    using UdpLoop =
+        std::function<asio::awaitable<void>(std::shared_ptr<asio::ip::udp::socket>, Task&)>;
+    asio::ip::udp::endpoint listen_udp(const HostPort& address, UdpLoop loop);
+
+    // Runs the workers on their threads and blocks until shutdown has finished.
+    void run();
+    // Starts a graceful shutdown; safe from any thread, and before run().
+    void request_stop();
+    std::size_t live_tasks() const { return live_.load(); }
+
+  private:
+    void begin_shutdown();
+    void watch_drain(std::chrono::steady_clock::time_point deadline, bool interrupted);
+
+    RuntimeOptions options_;
+    std::atomic<std::size_t> live_{0};
+    std::vector<std::unique_ptr<Worker>> workers_;
+    asio::io_context control_{1};
+    std::vector<std::thread> threads_;
+    std::atomic<bool> stopping_{false};
+    struct Listener;
+    std::vector<std::shared_ptr<Listener>> listeners_;
+};
+
+// Raises the soft limit on open files to the hard limit, so a server can hold thousands of
+// connections (the default soft limit is 1024). Returns the new soft limit.
+std::size_t raise_open_file_limit();
+
+}  // namespace l7::net

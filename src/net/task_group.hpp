@@ -1,0 +1,90 @@
+#pragma once
+// Tracks the coroutines of one worker thread (connections, UDP loops) so a graceful shutdown
+// can wait for them.
+//
+// Theory of operation. Every task is idle (waiting for a peer's next request) or busy (doing
+// work it has accepted). drain() interrupts the idle tasks at once and marks the group as
+// draining; busy tasks finish what they do, see draining(), and end instead of waiting for
+// more. interrupt_all() is the deadline's hammer: it interrupts every task, busy or not.
+// An interrupt is whatever the task registered (usually cancelling its socket), so it works
+// for any kind of wait without relying on Asio cancellation slots.
+//
+// Not thread-safe: a TaskGroup belongs to one io_context run by one thread.
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <list>
+
+namespace l7::net {
+
+class TaskGroup;
+
+class Task {
+  public:
+    bool draining() const;
+    // While idle, a drain interrupts the task at once.
+    void set_idle(bool idle) { idle_ = idle; }
+    bool idle() const { return idle_; }
+    // The group this task runs in, to start helper tasks (delayed sends) on the same thread.
+    TaskGroup& group() { return *group_; }
+
+    // Registers how to interrupt this task. The returned guard unregisters it; declare it
+    // after the objects the interrupt touches, so it is destroyed first.
+    class InterruptGuard {
+      public:
+        explicit InterruptGuard(Task& t) : task_(t) {}
+        ~InterruptGuard() { task_.interrupt_ = nullptr; }
+        InterruptGuard(const InterruptGuard&) = delete;
+        InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+      private:
+        Task& task_;
+    };
+    [[nodiscard]] InterruptGuard on_interrupt(std::function<void()> fn) {
+        interrupt_ = std::move(fn);
+        return InterruptGuard(*this);
+    }
+
+  private:
+    friend class TaskGroup;
+    void interrupt() {
+        if (interrupt_) {
+            interrupt_();
+        }
+    }
+    TaskGroup* group_ = nullptr;
+    bool idle_ = false;
+    std::function<void()> interrupt_;
+};
+
+class TaskGroup {
+  public:
+    // `live` counts tasks across all groups of a runtime, so the control thread can see when
+    // every worker is done without locking.
+    TaskGroup(asio::io_context& io, std::atomic<std::size_t>& live) : io_(io), live_(live) {}
+
+    using Body = std::function<asio::awaitable<void>(Task&)>;
+    // Starts body(task) on this group's io_context. Must be called on that context's thread
+    // (or before it runs). A task started while draining starts anyway and sees draining().
+    void spawn(Body body);
+
+    std::size_t size() const { return tasks_.size(); }
+    bool draining() const { return draining_; }
+    void drain();
+    void interrupt_all();
+
+  private:
+    asio::io_context& io_;
+    std::atomic<std::size_t>& live_;
+    std::list<Task> tasks_;
+    bool draining_ = false;
+};
+
+inline bool Task::draining() const {
+    return group_->draining();
+}
+
+}  // namespace l7::net
