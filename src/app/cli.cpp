@@ -63,7 +63,7 @@ CLI::Validator listen_address_validator() {
             auto r = parse_listen_address(text);
             return r ? std::string() : r.error().message;
         },
-        "ADDR:PORT");
+        "");
 }
 
 CLI::Validator host_port_validator() {
@@ -72,7 +72,7 @@ CLI::Validator host_port_validator() {
             auto r = parse_host_port(text);
             return r ? std::string() : r.error().message;
         },
-        "HOST:PORT");
+        "");
 }
 
 CLI::Validator duration_validator() {
@@ -81,7 +81,7 @@ CLI::Validator duration_validator() {
             auto r = parse_duration(text);
             return r ? std::string() : r.error().message;
         },
-        "DURATION");
+        "");
 }
 
 std::vector<HostPort> parse_listen_list(const std::vector<std::string>& texts) {

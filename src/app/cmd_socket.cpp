@@ -22,6 +22,7 @@ void add_server_flags(CLI::App& cmd, ServerFlags& f) {
     add_common_options(cmd, f.common);
     cmd.add_option("-l,--listen", f.listen, "Address to listen on; repeat for several")
         ->check(listen_address_validator())
+        ->type_name("ADDR:PORT")
         ->default_str(default_address);
     cmd.add_option("--threads", f.threads, "Worker threads (default: one per core)")
         ->check(CLI::Range(0u, 256u));
@@ -56,6 +57,7 @@ void add_udp_server(CLI::App& socket, Context& ctx) {
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--delay", *delay, "Delay every reply (simulated path delay), e.g. 20ms")
         ->check(duration_validator())
+        ->type_name("DURATION")
         ->default_str("0ms");
     cmd->footer(R"(Examples:
   l7 socket udp-server                       # uppercase server on 127.0.0.1:12000
@@ -84,6 +86,7 @@ void add_tcp_server(CLI::App& socket, Context& ctx) {
     add_server_flags(*cmd, *f);
     cmd->add_option("--idle-timeout", *idle, "Close a connection silent for this long")
         ->check(duration_validator())
+        ->type_name("DURATION")
         ->default_str("60s");
     cmd->add_option("--max-line", *max_line, "Longest line accepted, in bytes")
         ->check(CLI::Range(1ul, 1ul << 24))
@@ -118,9 +121,11 @@ void add_client_flags(CLI::App& cmd, ClientFlags& f) {
     add_common_options(cmd, f.common);
     cmd.add_option("-s,--server", f.server, "Server to talk to")
         ->check(host_port_validator())
+        ->type_name("HOST:PORT")
         ->default_str(default_address);
     cmd.add_option("--timeout", f.timeout, "Give up on a reply after this long")
         ->check(duration_validator())
+        ->type_name("DURATION")
         ->default_str("2s");
     cmd.add_option("MESSAGE", f.messages, "Messages to send (default: each line of stdin)");
 }
@@ -162,15 +167,18 @@ void add_ping(CLI::App& socket, Context& ctx) {
     add_common_options(*cmd, *common);
     cmd->add_option("SERVER", *server, "Echo server (l7 socket udp-server --echo)")
         ->check(host_port_validator())
+        ->type_name("HOST:PORT")
         ->default_str(default_address);
     cmd->add_option("-c,--count", *count, "Probes to send; 0 sends until Ctrl-C")
         ->check(CLI::Range(0u, 1'000'000u))
         ->default_str("4");
     cmd->add_option("-i,--interval", *interval, "Time between probes")
         ->check(duration_validator())
+        ->type_name("DURATION")
         ->default_str("1s");
     cmd->add_option("-W,--timeout", *timeout, "How long to wait for each reply")
         ->check(duration_validator())
+        ->type_name("DURATION")
         ->default_str("1s");
     cmd->add_option("--size", *size, "Pad each probe to this many bytes")
         ->check(CLI::Range(0ul, 65507ul));

@@ -1,6 +1,7 @@
 // l7: one multi-call binary, `l7 <module> <verb> [options]`.
 
 #include <iostream>
+#include <optional>
 
 #include "app/cli.hpp"
 #include "core/config.hpp"
@@ -20,6 +21,31 @@ std::string command_path(CLI::App& app) {
         cur = chosen.front();
         path += " " + cur->get_name();
     }
+}
+
+// When the user typed a word where a command was expected ("l7 socket pnig"), say so and
+// list the commands, instead of CLI11's "a subcommand is required".
+std::optional<std::string> unknown_command(CLI::App& app, const CLI::ParseError& error) {
+    CLI::App* cur = &app;
+    while (!cur->get_subcommands().empty()) {
+        cur = cur->get_subcommands().front();
+    }
+    const auto verbs = cur->get_subcommands({});
+    const auto extra = cur->remaining();
+    if (verbs.empty()) {
+        return std::nullopt;
+    }
+    std::string list;
+    for (const CLI::App* v : verbs) {
+        list += (list.empty() ? "" : ", ") + v->get_name();
+    }
+    if (extra.empty() && std::string(error.what()).find("subcommand") != std::string::npos) {
+        return "a command is needed here; the commands are: " + list + ".";
+    }
+    if (extra.empty() || extra.front().rfind("-", 0) == 0) {
+        return std::nullopt;
+    }
+    return "'" + extra.front() + "' is not a command here; the commands are: " + list + ".";
 }
 
 // "Value 5x not in range": CLI11's messages, trimmed to one sentence that ends with a stop.
@@ -94,6 +120,10 @@ Exit status: 0 success, 1 failure, 2 bad usage.)");
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         const std::string path = command_path(app);
+        if (auto unknown = unknown_command(app, e)) {
+            std::cerr << path << ": " << *unknown << " Run '" << path << " --help' for usage.\n";
+            return 2;
+        }
         std::cerr << path << ": " << sentence(e.what()) << " Run '" << path
                   << " --help' for usage.\n";
         return 2;

@@ -29,9 +29,15 @@ namespace l7::net {
 
 struct Worker {
     explicit Worker(std::atomic<std::size_t>& live) : tasks(io, live) {}
-    asio::io_context io{1};  // one thread per context: no internal locking needed
+    // The hooks own sockets, which must go before their io_context.
+    ~Worker() { stop_hooks.clear(); }
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+    // Declared before io so they outlive it: destroying io destroys unfinished coroutine
+    // frames, whose guards still touch their Task.
     TaskGroup tasks;
     std::vector<std::function<void()>> stop_hooks;  // run on this worker at shutdown
+    asio::io_context io{1};  // one thread per context: no internal locking needed
 };
 
 struct RuntimeOptions {
