@@ -42,8 +42,12 @@ std::optional<std::string> unknown_command(CLI::App& app, const CLI::ParseError&
     if (extra.empty() && std::string(error.what()).find("subcommand") != std::string::npos) {
         return "a command is needed here; the commands are: " + list + ".";
     }
-    if (extra.empty() || extra.front().rfind("-", 0) == 0) {
+    if (extra.empty()) {
         return std::nullopt;
+    }
+    if (extra.front().rfind("-", 0) == 0) {
+        return "'" + extra.front() + "' is not an option here; options come after the command (" +
+               list + ").";
     }
     return "'" + extra.front() + "' is not a command here; the commands are: " + list + ".";
 }
@@ -92,6 +96,7 @@ Exit status: 0 success, 1 failure, 2 bad usage.)");
     help->callback([&] {
         ctx.action = [&]() -> int {
             CLI::App* cur = &app;
+            std::string path = app.get_name();
             for (const auto& word : topic) {
                 CLI::App* next = nullptr;
                 try {
@@ -104,8 +109,11 @@ Exit status: 0 success, 1 failure, 2 bad usage.)");
                     return 2;
                 }
                 cur = next;
+                path += " " + word;
             }
-            std::cout << cur->help();
+            // The formatter directly: App::help() would follow the selected subcommand, which
+            // here is `help` itself, and would name the command without its parents.
+            std::cout << cur->get_formatter()->make_help(cur, path, CLI::AppFormatMode::Normal);
             return 0;
         };
     });

@@ -44,8 +44,9 @@ std::string format_table(const Topology& topology, const std::vector<Endpoint>& 
     std::ostringstream t;
     auto row = [&t](const std::string& host, const std::string& addr, const std::string& port,
                     const std::string& proto, const std::string& service) {
-        t << std::left << std::setw(20) << host << std::setw(13) << addr << std::setw(14) << port
-          << std::setw(7) << proto << service << "\n";
+        // Each column ends with a space, so values wider than the column stay separated.
+        t << std::left << std::setw(19) << host << ' ' << std::setw(15) << addr << ' '
+          << std::setw(13) << port << ' ' << std::setw(6) << proto << ' ' << service << "\n";
     };
     row("HOST", "ADDRESS", "PORT", "PROTO", "SERVICE");
     for (const Host& h : topology.hosts) {

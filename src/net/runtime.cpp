@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <cerrno>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -10,6 +12,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <system_error>
+#include <type_traits>
 
 #include "core/log.hpp"
 
@@ -27,7 +30,7 @@ std::string describe(const std::string& proto, const HostPort& hp, const std::er
     std::string why = ec.message();
     if (ec == asio::error::address_in_use) {
         why = "the port is already in use";
-    } else if (ec == std::errc::address_not_available) {
+    } else if (ec.value() == EADDRNOTAVAIL) {
         why = "the address is not on this machine";
     } else if (ec == asio::error::access_denied) {
         why = "ports below 1024 need root or CAP_NET_BIND_SERVICE";
@@ -44,14 +47,16 @@ typename Protocol::endpoint probe_bind(const HostPort& hp, const std::string& pr
     typename Protocol::endpoint ep(to_address(hp), hp.port);
     std::error_code ec;
     probe.open(ep.protocol(), ec);
-    if (!ec) {
+    // SO_REUSEADDR lets a TCP listener rebind past TIME_WAIT; on UDP it would let two
+    // processes share the port, which is exactly what the probe must detect.
+    if (!ec && std::is_same_v<Protocol, asio::ip::tcp>) {
         probe.set_option(asio::socket_base::reuse_address(true), ec);
     }
     if (!ec) {
         probe.bind(ep, ec);
     }
     if (ec) {
-        throw std::system_error(ec, describe(proto, hp, ec));
+        throw BindError(ec, describe(proto, hp, ec));
     }
     return probe.local_endpoint();
 }
@@ -94,6 +99,12 @@ Runtime::Runtime(RuntimeOptions options) : options_(options) {
         workers_.push_back(std::make_unique<Worker>(live_));
     }
     raise_open_file_limit();
+    if (options_.handle_signals) {
+        // Installed now, before any service announces itself, so a signal that comes before
+        // run() is queued and handled as a graceful stop instead of killing the process.
+        signals_ = std::make_unique<asio::signal_set>(control_, SIGINT, SIGTERM);
+        arm_signals();
+    }
 }
 
 Runtime::~Runtime() {
@@ -123,7 +134,7 @@ asio::ip::tcp::endpoint Runtime::listen_tcp(const HostPort& address, TcpHandler 
         reuse_port(*acceptor);
         acceptor->bind(bound, ec);
         if (ec) {
-            throw std::system_error(ec, describe("tcp", address, ec));
+            throw BindError(ec, describe("tcp", address, ec));
         }
         acceptor->listen(asio::socket_base::max_listen_connections);
         w.stop_hooks.push_back([acceptor] {
@@ -180,17 +191,18 @@ asio::ip::udp::endpoint Runtime::listen_udp(const HostPort& address, UdpLoop loo
         auto socket = std::make_shared<asio::ip::udp::socket>(w.io);
         std::error_code ec;
         socket->open(bound.protocol());
-        socket->set_option(asio::socket_base::reuse_address(true));
         reuse_port(*socket);
         socket->bind(bound, ec);
         if (ec) {
-            throw std::system_error(ec, describe("udp", address, ec));
+            throw BindError(ec, describe("udp", address, ec));
         }
         // Room for bursts: a 64 KiB datagram flood should queue, not drop at once.
         socket->set_option(asio::socket_base::receive_buffer_size(1 << 20), ec);
+        // Stopping cancels the receive but keeps the socket open: replies still in flight (a
+        // delayed echo) go out during the drain. The socket closes with its last owner.
         w.stop_hooks.push_back([socket] {
             std::error_code ignored;
-            socket->close(ignored);
+            socket->cancel(ignored);
         });
         w.tasks.spawn([socket, shared_loop](Task& task) -> asio::awaitable<void> {
             co_await (*shared_loop)(socket, task);
@@ -261,20 +273,17 @@ void Runtime::watch_drain(std::chrono::steady_clock::time_point deadline, bool i
     });
 }
 
+void Runtime::arm_signals() {
+    signals_->async_wait([this](std::error_code ec, int) {
+        if (ec) {
+            return;
+        }
+        begin_shutdown();
+        arm_signals();
+    });
+}
+
 void Runtime::run() {
-    std::unique_ptr<asio::signal_set> signals;
-    if (options_.handle_signals) {
-        signals = std::make_unique<asio::signal_set>(control_, SIGINT, SIGTERM);
-        std::function<void(std::error_code, int)> on_signal;
-        on_signal = [this, &signals, &on_signal](std::error_code ec, int) {
-            if (ec) {
-                return;
-            }
-            begin_shutdown();
-            signals->async_wait(on_signal);
-        };
-        signals->async_wait(on_signal);
-    }
     auto guard = asio::make_work_guard(control_);
     for (auto& wp : workers_) {
         threads_.emplace_back([&io = wp->io] {

@@ -14,11 +14,13 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
+#include <asio/signal_set.hpp>
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -38,6 +40,19 @@ struct Worker {
     TaskGroup tasks;
     std::vector<std::function<void()>> stop_hooks;  // run on this worker at shutdown
     asio::io_context io{1};  // one thread per context: no internal locking needed
+};
+
+// A listening socket could not be bound. what() is one sentence with the reason in plain
+// words ("cannot listen on tcp 127.0.0.1:80: the port is already in use"); code() keeps the
+// system error.
+class BindError : public std::system_error {
+  public:
+    BindError(std::error_code ec, std::string message)
+        : std::system_error(ec), message_(std::move(message)) {}
+    const char* what() const noexcept override { return message_.c_str(); }
+
+  private:
+    std::string message_;
 };
 
 struct RuntimeOptions {
@@ -61,8 +76,8 @@ class Runtime {
         std::size_t max_connections = 10'000;  // per listener, across workers
     };
     // Binds ADDR:PORT on every worker (port 0: one ephemeral port shared by all) and starts
-    // accepting. Returns the bound endpoint. Throws std::system_error with a clear message
-    // when the address cannot be bound (in use, not local, no permission).
+    // accepting. Returns the bound endpoint. Throws BindError when the address cannot be
+    // bound (in use, not local, no permission).
     asio::ip::tcp::endpoint listen_tcp(const HostPort& address, TcpHandler handler,
                                        TcpOptions options);
     asio::ip::tcp::endpoint listen_tcp(const HostPort& address, TcpHandler handler) {
@@ -82,6 +97,7 @@ class Runtime {
     std::size_t live_tasks() const { return live_.load(); }
 
   private:
+    void arm_signals();
     void begin_shutdown();
     void watch_drain(std::chrono::steady_clock::time_point deadline, bool interrupted);
 
@@ -89,6 +105,7 @@ class Runtime {
     std::atomic<std::size_t> live_{0};
     std::vector<std::unique_ptr<Worker>> workers_;
     asio::io_context control_{1};
+    std::unique_ptr<asio::signal_set> signals_;
     std::vector<std::thread> threads_;
     std::atomic<bool> stopping_{false};
     struct Listener;

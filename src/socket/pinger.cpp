@@ -31,9 +31,13 @@ std::optional<std::uint32_t> parse_probe_seq(std::string_view d) {
     if (d.size() < 6) {
         return std::nullopt;
     }
-    const std::string_view tag = d.substr(0, 5);
-    if (!(tag == "PING " || tag == "ping " || tag == "Ping ")) {
-        return std::nullopt;
+    // Any letter case: the uppercase server, or a peer's own spelling, may change it.
+    constexpr std::string_view tag = "ping ";
+    for (std::size_t i = 0; i < tag.size(); ++i) {
+        const char c = d[i] >= 'A' && d[i] <= 'Z' ? static_cast<char>(d[i] - 'A' + 'a') : d[i];
+        if (c != tag[i]) {
+            return std::nullopt;
+        }
     }
     d.remove_prefix(5);
     std::uint32_t seq = 0;

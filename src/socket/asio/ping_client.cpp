@@ -83,7 +83,8 @@ PingStatistics run_ping(const PingClientOptions& options, std::ostream& out,
 
     out << "PING " << peer << " over UDP: "
         << (options.ping.count == 0 ? std::string("until interrupted")
-                                    : std::to_string(options.ping.count) + " probes")
+                                    : std::to_string(options.ping.count) +
+                                          (options.ping.count == 1 ? " probe" : " probes"))
         << ", every " << format_duration(options.ping.interval) << ", timeout "
         << format_duration(options.ping.timeout) << "\n";
     out.flush();
