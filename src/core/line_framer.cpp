@@ -32,7 +32,7 @@ LineFramer::Next LineFramer::next_line() {
         if (lf == std::string::npos) {
             scanned_ = buf_.size() - start_;
             // A CR at the end may be the first half of the CRLF: not part of the line.
-            const std::size_t pending = scanned_ - (buf_.back() == '\r' ? 1 : 0);
+            const std::size_t pending = scanned_ - (scanned_ > 0 && buf_.back() == '\r' ? 1 : 0);
             if (pending > max_line_) {
                 // Report once, then drop the rest of this line as it arrives.
                 discarding_ = true;
