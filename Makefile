@@ -11,7 +11,7 @@ deps:
 
 build: deps
 	@cmake -S . -B $(RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build $(RELEASE) -j $(JOBS)
+	@cmake --build $(RELEASE) -j $(JOBS) --target l7
 
 run: build
 	@$(RELEASE)/l7 lab
@@ -22,7 +22,9 @@ test: deps
 	@cmake --build $(ASAN) -j $(JOBS)
 	@cd $(ASAN) && ctest --output-on-failure -j $(JOBS) --timeout 300
 
-bench: build
+bench: deps
+	@cmake -S . -B $(RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(RELEASE) -j $(JOBS) --target l7 bench_core bench_socket
 	@bench/run-all.sh $(RELEASE)
 
 fuzz: deps

@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # third-party peers used by the interop tests
   netcat-openbsd python3 procps iproute2
+  # reference servers for the benchmarks (bench/socket: GNU inetd's built-in echo)
+  inetutils-inetd util-linux
 )
 
 missing=()

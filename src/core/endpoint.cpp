@@ -8,12 +8,19 @@ namespace l7 {
 
 namespace {
 
+// inet_pton reads a C string: a NUL inside would hide what follows it.
 bool is_ipv4(const std::string& s) {
+    if (s.find('\0') != std::string::npos) {
+        return false;
+    }
     in_addr a{};
     return inet_pton(AF_INET, s.c_str(), &a) == 1;
 }
 
 bool is_ipv6(const std::string& s) {
+    if (s.find('\0') != std::string::npos) {
+        return false;
+    }
     in6_addr a{};
     return inet_pton(AF_INET6, s.c_str(), &a) == 1;
 }

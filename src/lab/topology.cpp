@@ -13,7 +13,7 @@ namespace {
 
 bool is_lab_address(const std::string& text) {
     in_addr a{};
-    if (inet_pton(AF_INET, text.c_str(), &a) != 1) {
+    if (text.find('\0') != std::string::npos || inet_pton(AF_INET, text.c_str(), &a) != 1) {
         return false;
     }
     const std::uint32_t host = ntohl(a.s_addr);

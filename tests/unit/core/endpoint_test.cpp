@@ -136,5 +136,11 @@ TEST(HostPortToString, RoundTrip) {
     }
 }
 
+TEST(ParseHostPort, NulInsideAnAddressIsRejected) {
+    using namespace std::string_literals;
+    EXPECT_FALSE(parse_host_port("[::1\0x]:80"s).ok());
+    EXPECT_FALSE(parse_listen_address("127.0.0.1\0x:80"s).ok());
+}
+
 }  // namespace
 }  // namespace l7
