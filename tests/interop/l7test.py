@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -401,3 +402,35 @@ def main():
     # Server children must not inherit an ignored SIGINT/SIGTERM from a test runner.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     unittest.main(argv=[sys.argv[0]] + args, verbosity=2)
+
+
+class PythonUdpPeer:
+    """A third-party UDP peer (stdlib socket): records each datagram and answers it `copies`
+    times with `transform(datagram)`; transform None means no answer."""
+
+    def __init__(self, transform, copies=1):
+        self.sock = udp_socket(timeout=0.1)
+        self.port = self.sock.getsockname()[1]
+        self.transform, self.copies = transform, copies
+        self.received = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                data, peer = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.received.append(data)
+            if self.transform is not None:
+                for _ in range(self.copies):
+                    self.sock.sendto(self.transform(data), peer)
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()

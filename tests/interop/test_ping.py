@@ -4,8 +4,6 @@ Python peers that misbehave (duplicate replies, replies that are not probes)."""
 
 import re
 import signal
-import socket
-import threading
 
 import l7test
 from l7test import udp_socket
@@ -101,34 +99,6 @@ class PingOutput:
             t.assertIsNone(self.rtt, "rtt line without replies")
 
 
-class PythonPingPeer:
-    """A UDP peer that answers each datagram `copies` times with `transform(datagram)`."""
-
-    def __init__(self, transform, copies=1):
-        self.sock = udp_socket(timeout=0.1)
-        self.port = self.sock.getsockname()[1]
-        self.transform, self.copies = transform, copies
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                data, peer = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            for _ in range(self.copies):
-                self.sock.sendto(self.transform(data), peer)
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
-
-
 class PingTest(l7test.TestCase):
     def ping(self, target, *args, env=None):
         cp = l7test.run_l7(["socket", "ping", *args, target], env=env)
@@ -214,7 +184,7 @@ class PingTest(l7test.TestCase):
         self.assertStopsCleanly(srv)
 
     def test_duplicate_replies(self):
-        peer = PythonPingPeer(lambda d: d, copies=2)
+        peer = l7test.PythonUdpPeer(lambda d: d, copies=2)
         try:
             target = "127.0.0.1:%d" % peer.port
             cp, out = self.ping(target, "-c", "3", "-i", "50ms", "-W", "5s")
@@ -229,7 +199,7 @@ class PingTest(l7test.TestCase):
             peer.close()
 
     def test_replies_that_are_not_probes(self):
-        peer = PythonPingPeer(lambda d: b"not a probe reply")
+        peer = l7test.PythonUdpPeer(lambda d: b"not a probe reply")
         try:
             target = "127.0.0.1:%d" % peer.port
             cp, out = self.ping(target, "-c", "2", "-i", "20ms", "-W", "2s")
@@ -245,7 +215,7 @@ class PingTest(l7test.TestCase):
         def renumber(d):
             return re.sub(rb"^PING (\d+)", lambda m: b"PING %d" % (int(m.group(1)) + 1000), d)
 
-        peer = PythonPingPeer(renumber)
+        peer = l7test.PythonUdpPeer(renumber)
         try:
             target = "127.0.0.1:%d" % peer.port
             cp, out = self.ping(target, "-c", "2", "-i", "20ms", "-W", "2s")

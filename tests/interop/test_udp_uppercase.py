@@ -5,42 +5,10 @@ l7's own udp-client; `l7 socket udp-client` against a Python-stdlib UDP server."
 import os
 import re
 import shutil
-import socket
 import subprocess
-import threading
 
 import l7test
 from l7test import IO_TIMEOUT, udp_exchange, udp_socket
-
-
-class PythonUdpUppercase:
-    """A third-party UDP peer: a stdlib socket that replies with bytes.upper() (or nothing)."""
-
-    def __init__(self, reply=True):
-        self.sock = udp_socket(timeout=0.1)
-        self.port = self.sock.getsockname()[1]
-        self.reply = reply
-        self.received = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                data, peer = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.received.append(data)
-            if self.reply:
-                self.sock.sendto(data.upper(), peer)
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
 
 
 class UdpUppercaseTest(l7test.TestCase):
@@ -126,7 +94,7 @@ class UdpUppercaseTest(l7test.TestCase):
         self.assertStopsCleanly(srv)
 
     def test_l7_udp_client_against_python_server(self):
-        peer = PythonUdpUppercase()
+        peer = l7test.PythonUdpPeer(bytes.upper)
         try:
             cp = l7test.run_l7(
                 ["socket", "udp-client", "--server", "127.0.0.1:%d" % peer.port, "third party"]
@@ -138,7 +106,7 @@ class UdpUppercaseTest(l7test.TestCase):
             peer.close()
 
     def test_l7_udp_client_no_reply(self):
-        peer = PythonUdpUppercase(reply=False)
+        peer = l7test.PythonUdpPeer(None)
         try:
             args = ["socket", "udp-client", "--timeout", "300ms", "--server",
                     "127.0.0.1:%d" % peer.port, "anyone there"]
