@@ -12,6 +12,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # third-party peers used by the interop tests
   netcat-openbsd python3 procps iproute2
+  # DNS peers: dig/nsupdate, named-checkzone, kdig, drill, dnspython, and the
+  # reference servers BIND, NSD and Knot (zone transfer interop and bench)
+  bind9 bind9-utils bind9-dnsutils knot knot-dnsutils ldnsutils nsd
+  python3-dnspython dnsperf
   # reference servers for the benchmarks (bench/socket: GNU inetd's built-in echo)
   inetutils-inetd util-linux
 )

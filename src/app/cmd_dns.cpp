@@ -1,0 +1,406 @@
+// `l7 dns ...`: the authoritative server, the zone checker and the dig-like client.
+
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include "app/cli.hpp"
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "dns/asio/client.hpp"
+#include "dns/asio/server.hpp"
+#include "dns/master.hpp"
+#include "dns/message_text.hpp"
+#include "dns/zone.hpp"
+
+namespace l7::app {
+
+namespace {
+
+constexpr const char* default_listen = "127.0.0.1:53";
+
+dns::Name parse_origin(const std::string& text, const std::string& what) {
+    auto name = dns::Name::parse(text);
+    if (!name) {
+        throw UsageError(what + ": '" + text + "' is not a domain name (" + name.error().message +
+                         ")");
+    }
+    return *name;
+}
+
+// --zone ORIGIN=FILE
+dns::ZoneSource parse_zone_option(const std::string& text) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+        throw UsageError("--zone " + text +
+                         ": expected ORIGIN=FILE, e.g. example.com=example.com.zone");
+    }
+    return {parse_origin(text.substr(0, eq), "--zone"), text.substr(eq + 1)};
+}
+
+struct ServeSettings {
+    std::vector<dns::ZoneSource> zones;
+    std::vector<HostPort> listen;
+    unsigned threads = 0;
+    dns::ServerOptions server;
+};
+
+// The TOML form of the same settings; command-line options win over the file.
+void read_serve_config(const std::string& path, ServeSettings& s, bool listen_given) {
+    const auto root = config::Table::load_file(path);
+    root.allow_only(
+        {"listen", "threads", "max-udp-size", "tcp-idle-timeout", "max-tcp-connections", "zone"});
+    if (!listen_given) {
+        for (const std::string& text : root.get_strings("listen")) {
+            auto hp = parse_listen_address(text);
+            if (!hp) {
+                root.fail("listen", hp.error().message);
+            }
+            s.listen.push_back(*hp);
+        }
+    }
+    if (auto t = root.get_integer("threads", 0, 256)) {
+        s.threads = static_cast<unsigned>(*t);
+    }
+    if (auto v = root.get_integer("max-udp-size", 512, 65535)) {
+        s.server.responder.max_udp_size = static_cast<std::uint16_t>(*v);
+    }
+    if (auto d = root.get_duration("tcp-idle-timeout")) {
+        s.server.tcp_idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+    }
+    if (auto v = root.get_integer("max-tcp-connections", 1, 1'000'000)) {
+        s.server.max_tcp_connections = static_cast<std::size_t>(*v);
+    }
+    const std::string dir =
+        path.find('/') == std::string::npos ? "" : path.substr(0, path.rfind('/') + 1);
+    for (const config::Table& z : root.get_tables("zone")) {
+        z.allow_only({"origin", "file"});
+        const auto origin = z.get_string("origin");
+        const auto file = z.get_string("file");
+        if (!origin) {
+            z.fail("origin", "every [[zone]] needs an origin");
+        }
+        if (!file) {
+            z.fail("file", "every [[zone]] needs a file");
+        }
+        auto name = dns::Name::parse(*origin);
+        if (!name) {
+            z.fail("origin", "not a domain name: " + name.error().message);
+        }
+        // Relative zone files are found beside the configuration file.
+        s.zones.push_back({*name, file->starts_with('/') ? *file : dir + *file});
+    }
+}
+
+void add_serve(CLI::App& dns_cmd, Context& ctx) {
+    auto common = std::make_shared<CommonOptions>();
+    auto zones = std::make_shared<std::vector<std::string>>();
+    auto listen = std::make_shared<std::vector<std::string>>();
+    auto config_path = std::make_shared<std::string>();
+    auto threads = std::make_shared<unsigned>(0);
+    auto max_udp = std::make_shared<std::uint16_t>(1232);
+    auto idle = std::make_shared<std::string>("10s");
+    auto* cmd = dns_cmd.add_subcommand("serve",
+                                       "Authoritative DNS server for zone files, over UDP and TCP");
+    add_common_options(*cmd, *common);
+    cmd->add_option("-z,--zone", *zones,
+                    "Serve a zone: its origin and zone file; repeat for several")
+        ->type_name("ORIGIN=FILE");
+    cmd->add_option("-l,--listen", *listen, "Address to listen on, UDP and TCP; repeat for several")
+        ->check(listen_address_validator())
+        ->type_name("ADDR:PORT")
+        ->default_str(default_listen);
+    cmd->add_option("-c,--config", *config_path, "Settings and zones from a TOML file")
+        ->check(CLI::ExistingFile)
+        ->type_name("FILE");
+    cmd->add_option("--threads", *threads, "Worker threads (default: one per core)")
+        ->check(CLI::Range(0u, 256u));
+    cmd->add_option("--max-udp-size", *max_udp,
+                    "Largest UDP reply, and the EDNS buffer size we advertise")
+        ->check(CLI::Range(512, 65535))
+        ->default_str("1232");
+    cmd->add_option("--tcp-idle-timeout", *idle, "Close a TCP connection idle this long (RFC 7766)")
+        ->check(duration_validator())
+        ->type_name("DURATION")
+        ->default_str("10s");
+    cmd->footer(R"(Answers with AA from its zones: CNAME chains, wildcards, DNAME, referrals with
+glue at delegations, NXDOMAIN/NODATA with the SOA, REFUSED for other names. Zones are
+checked like named-checkzone at start; a zone with errors is not served. SIGHUP reloads
+every zone file (a zone that fails keeps its old data); SIGINT/SIGTERM stop.
+
+Configuration file (--config):
+  listen = ["127.0.0.1:5353"]
+  threads = 2
+  max-udp-size = 1232
+  tcp-idle-timeout = "10s"
+  [[zone]]
+  origin = "example.com"
+  file = "example.com.zone"      # relative to the configuration file
+
+Examples:
+  l7 dns serve --zone example.com=example.com.zone --listen 127.0.0.1:5353
+  dig @127.0.0.1 -p 5353 www.example.com
+  l7 dns query www.example.com @127.0.0.1:5353 --trace)");
+    cmd->callback([=, &ctx] {
+        ctx.action = [=, &ctx] {
+            apply_common_options(*common, ctx, true);
+            ServeSettings s;
+            s.server.responder.max_udp_size = *max_udp;
+            s.server.tcp_idle_timeout =
+                std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration_option(*idle));
+            if (!config_path->empty()) {
+                read_serve_config(*config_path, s, !listen->empty());
+            }
+            for (const std::string& z : *zones) {
+                s.zones.push_back(parse_zone_option(z));
+            }
+            if (s.zones.empty()) {
+                throw UsageError(
+                    "no zones to serve: give --zone ORIGIN=FILE or a --config file with [[zone]]");
+            }
+            if (!listen->empty() || s.listen.empty()) {
+                s.listen = parse_listen_list(
+                    listen->empty() ? std::vector<std::string>{default_listen} : *listen);
+            }
+            s.server.listen = s.listen;
+            if (*threads != 0) {
+                s.threads = *threads;
+            }
+            auto store = std::make_shared<dns::ZoneStore>(s.zones);
+            if (!store->load() && store->current()->zones().empty()) {
+                log::error("dns", "no zone could be loaded");
+                return 1;
+            }
+            net::Runtime runtime({.threads = s.threads});
+            try {
+                dns::start_server(runtime, s.server, store, ctx.tracer);
+            } catch (const std::system_error& e) {
+                log::error("dns", e.what());
+                return 1;
+            }
+            dns::reload_on_sighup(runtime, store);
+            runtime.run();
+            log::info("dns", "stopped");
+            return 0;
+        };
+    });
+}
+
+void add_check_zone(CLI::App& dns_cmd, Context& ctx) {
+    auto file = std::make_shared<std::string>();
+    auto origin = std::make_shared<std::string>();
+    auto quiet = std::make_shared<bool>(false);
+    auto* cmd = dns_cmd.add_subcommand("check-zone", "Check a zone file as named-checkzone does");
+    cmd->add_option("FILE", *file, "Zone file (master format, RFC 1035 section 5)")->required();
+    cmd->add_option("ORIGIN", *origin, "The zone's name, e.g. example.com")->required();
+    cmd->add_flag("-q,--quiet", *quiet, "Print nothing; the exit status tells");
+    cmd->footer(R"(Prints each problem as FILE:LINE: message, then whether the zone would load.
+Errors: syntax, unknown types, bad RDATA, no SOA or several at the apex, SOA below the apex,
+no NS at the apex, CNAME and other data, NS targets in the zone without A/AAAA (glue).
+Warnings: out-of-zone data (ignored), TTLs that differ inside an RRset, MX/SRV targets in
+the zone without addresses.
+
+Exit status: 0 when the zone loads, 1 when it has errors, 2 for usage errors.
+
+Example:
+  l7 dns check-zone example.com.zone example.com)");
+    cmd->callback([=, &ctx] {
+        ctx.action = [=] {
+            const dns::Name name = parse_origin(*origin, "ORIGIN");
+            dns::MasterFile parsed = dns::load_master_file(*file, name);
+            std::shared_ptr<dns::Zone> zone;
+            if (!parsed.has_errors()) {
+                zone = dns::build_zone(name, parsed);
+            }
+            if (!*quiet) {
+                for (const dns::MasterProblem& p : parsed.problems) {
+                    std::cout << parsed.describe(p) << '\n';
+                }
+                if (zone) {
+                    std::cout << "zone " << name.to_text() << ": loaded serial " << zone->serial()
+                              << " (" << zone->record_count() << " records)\nOK\n";
+                } else {
+                    std::cout << "zone " << name.to_text() << ": not loaded due to errors\n";
+                }
+            }
+            return zone ? 0 : 1;
+        };
+    });
+    (void)ctx;
+}
+
+std::string nameserver_from_resolv_conf() {
+    std::ifstream in("/etc/resolv.conf");
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream words(line);
+        std::string key;
+        std::string value;
+        if (words >> key >> value && key == "nameserver") {
+            return value;
+        }
+    }
+    return "127.0.0.1";
+}
+
+std::string when_now() {
+    const std::time_t now = std::time(nullptr);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a %b %d %H:%M:%S UTC %Y", std::gmtime(&now));
+    return buf;
+}
+
+void add_query(CLI::App& dns_cmd, Context& ctx) {
+    auto common = std::make_shared<CommonOptions>();
+    auto args = std::make_shared<std::vector<std::string>>();
+    auto port = std::make_shared<std::uint16_t>(53);
+    auto timeout = std::make_shared<std::string>("2s");
+    auto tries = std::make_shared<int>(3);
+    auto* cmd = dns_cmd.add_subcommand(
+        "query", "Ask a DNS server one question and print the reply like dig");
+    add_common_options(*cmd, *common);
+    cmd->add_option("ARGS", *args,
+                    "NAME [TYPE] [CLASS] [@SERVER[:PORT]] [+tcp] [+norec] [+dnssec] [+bufsize=N]")
+        ->required();
+    cmd->add_option("-p,--port", *port, "Server port when @SERVER has none")->default_str("53");
+    cmd->add_option("--timeout", *timeout, "Wait this long for each try")
+        ->check(duration_validator())
+        ->type_name("DURATION")
+        ->default_str("2s");
+    cmd->add_option("--tries", *tries, "UDP sends before giving up")
+        ->check(CLI::Range(1, 10))
+        ->default_str("3");
+    cmd->footer(R"(Arguments in any order, as dig takes them: the first word that is not a type,
+class, @server or +option is the name. The server defaults to the first nameserver in
+/etc/resolv.conf. Recursion is requested unless +norec. A truncated UDP reply is retried
+over TCP. --trace prints each message sent and received, decoded.
+
+Exit status: 0 when a reply came (whatever its rcode), 1 when none did, 2 for usage errors.
+
+Examples:
+  l7 dns query www.example.com @127.0.0.1:5353
+  l7 dns query example.com MX @127.0.0.1 -p 5353 +norec
+  l7 dns query example.com AXFR @127.0.0.1:5353 +tcp)");
+    cmd->callback([=, &ctx] {
+        ctx.action = [=, &ctx] {
+            apply_common_options(*common, ctx, false);
+            std::optional<std::string> name;
+            dns::RRType type = dns::RRType::A;
+            dns::RRClass klass = dns::RRClass::IN;
+            bool have_type = false;
+            std::string server_text = nameserver_from_resolv_conf();
+            bool tcp = false;
+            bool recurse = true;
+            bool dnssec = false;
+            std::uint16_t bufsize = 1232;
+            for (const std::string& a : *args) {
+                if (a.starts_with('@')) {
+                    server_text = a.substr(1);
+                } else if (a == "+tcp" || a == "+vc") {
+                    tcp = true;
+                } else if (a == "+notcp") {
+                    tcp = false;
+                } else if (a == "+norec" || a == "+norecurse") {
+                    recurse = false;
+                } else if (a == "+rec" || a == "+recurse") {
+                    recurse = true;
+                } else if (a == "+dnssec") {
+                    dnssec = true;
+                } else if (a.starts_with("+bufsize=")) {
+                    try {
+                        const int v = std::stoi(a.substr(9));
+                        if (v < 512 || v > 65535) {
+                            throw std::out_of_range("bufsize");
+                        }
+                        bufsize = static_cast<std::uint16_t>(v);
+                    } catch (const std::exception&) {
+                        throw UsageError(a +
+                                         ": the buffer size must be a number from 512 to 65535");
+                    }
+                } else if (a.starts_with('+')) {
+                    throw UsageError("unknown query option '" + a +
+                                     "' (known: +tcp +norec +dnssec +bufsize=N)");
+                } else if (auto t = dns::type_from_text(a); t && !have_type && name) {
+                    type = *t;
+                    have_type = true;
+                } else if (auto c = dns::class_from_text(a); c && name) {
+                    klass = *c;
+                } else if (!name) {
+                    name = a;
+                } else if (auto t2 = dns::type_from_text(a); t2 && !have_type) {
+                    type = *t2;
+                    have_type = true;
+                } else {
+                    throw UsageError("unexpected argument '" + a + "' (the name is already '" +
+                                     *name + "')");
+                }
+            }
+            if (!name) {
+                throw UsageError("no name to look up");
+            }
+            auto qname = dns::Name::parse(*name);
+            if (!qname) {
+                throw UsageError("'" + *name + "' is not a domain name: " + qname.error().message);
+            }
+            // @SERVER may be an address, address:port or [v6]:port.
+            HostPort server;
+            if (auto hp = parse_host_port(server_text);
+                hp && server_text.find(':') != std::string::npos &&
+                (server_text.starts_with('[') || server_text.find(':') == server_text.rfind(':'))) {
+                server = *hp;
+            } else {
+                server = HostPort{server_text, *port};
+            }
+            dns::Message query;
+            query.header.id = static_cast<std::uint16_t>(std::random_device{}());
+            query.header.rd = recurse;
+            query.questions.push_back({*qname, type, klass});
+            dns::Edns edns;
+            edns.udp_size = bufsize;
+            edns.dnssec_ok = dnssec;
+            query.edns = edns;
+            dns::ExchangeOptions o;
+            o.server = server;
+            o.tcp = tcp || type == dns::RRType::AXFR || type == dns::RRType::IXFR;
+            o.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+                parse_duration_option(*timeout));
+            o.tries = *tries;
+            auto result = dns::exchange(query, o, ctx.tracer);
+            std::cout << "\n; <<>> l7 dns query <<>> " << qname->to_text() << ' '
+                      << dns::type_to_text(type) << " @" << server.to_string() << '\n';
+            if (!result) {
+                std::cout << ";; communications error: " << result.error().message << '\n';
+                return 1;
+            }
+            std::cout << ";; Got answer:\n" << dns::format_message(result->reply) << '\n';
+            std::cout << ";; Query time: " << result->elapsed.count() / 1000 << " msec\n"
+                      << ";; SERVER: " << server.host << '#' << server.port << '(' << server.host
+                      << ") (" << (result->over_tcp ? "TCP" : "UDP") << ")\n"
+                      << ";; WHEN: " << when_now() << '\n'
+                      << ";; MSG SIZE  rcvd: " << result->reply_size << "\n\n";
+            return 0;
+        };
+    });
+}
+
+}  // namespace
+
+void register_dns_commands(CLI::App& root, Context& ctx) {
+    auto* dns_cmd =
+        root.add_subcommand("dns", "DNS: authoritative server, zone checker and client");
+    dns_cmd->require_subcommand(1);
+    dns_cmd->footer(R"(Examples:
+  l7 dns check-zone example.com.zone example.com
+  l7 dns serve --zone example.com=example.com.zone --listen 127.0.0.1:5353 &
+  l7 dns query www.example.com @127.0.0.1:5353)");
+    add_serve(*dns_cmd, ctx);
+    add_check_zone(*dns_cmd, ctx);
+    add_query(*dns_cmd, ctx);
+    for (CLI::App* verb : dns_cmd->get_subcommands({})) {
+        add_env_names(*verb, "DNS");
+    }
+}
+
+}  // namespace l7::app

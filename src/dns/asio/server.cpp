@@ -1,0 +1,199 @@
+#include "dns/asio/server.hpp"
+
+#include <asio/read.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/write.hpp>
+#include <csignal>
+#include <thread>
+
+#include "core/log.hpp"
+#include "dns/message_text.hpp"
+#include "net/timeout.hpp"
+
+namespace l7::dns {
+namespace {
+
+constexpr auto write_timeout = std::chrono::seconds(10);
+
+std::string summary(std::span<const std::uint8_t> wire) {
+    auto m = decode_message(wire);
+    if (!m) {
+        return "malformed message (" + std::to_string(wire.size()) +
+               " bytes): " + m.error().message;
+    }
+    return summarize_message(*m);
+}
+
+// Records one exchange for --trace; decoding happens only when tracing is on.
+void trace_exchange(trace::Tracer& tracer, std::string_view proto, const std::string& peer,
+                    std::uint64_t conn, std::span<const std::uint8_t> query,
+                    std::span<const std::uint8_t> reply) {
+    trace::Recorder rec;
+    rec.enable(true);
+    rec.record(trace::Direction::to_server, summary(query));
+    if (reply.empty()) {
+        rec.record(trace::Direction::note, "no reply");
+    } else {
+        rec.record(trace::Direction::to_client, summary(reply));
+    }
+    tracer.flush(rec, conn, proto, peer);
+}
+
+template <class Endpoint>
+std::string to_string(const Endpoint& ep) {
+    return HostPort{ep.address().to_string(), ep.port()}.to_string();
+}
+
+asio::awaitable<void> serve_udp(std::shared_ptr<asio::ip::udp::socket> shared, net::Task& task,
+                                std::shared_ptr<ZoneStore> store, ResponderOptions options,
+                                trace::Tracer& tracer) {
+    asio::ip::udp::socket& sock = *shared;
+    ZoneView zones(*store);
+    std::vector<std::uint8_t> in(65536);
+    std::vector<std::uint8_t> out(65535);
+    auto guard = task.on_interrupt([&sock] {
+        std::error_code ignored;
+        sock.cancel(ignored);
+    });
+    asio::ip::udp::endpoint sender;
+    while (sock.is_open() && !task.draining()) {
+        task.set_idle(true);
+        auto [ec, n] =
+            co_await sock.async_receive_from(asio::buffer(in), sender, net::as_tuple_awaitable);
+        task.set_idle(false);
+        if (ec == asio::error::operation_aborted || !sock.is_open()) {
+            break;
+        }
+        if (ec) {
+            log::debug("dns", "udp receive: " + ec.message());
+            continue;
+        }
+        const auto query = std::span<const std::uint8_t>(in.data(), n);
+        const std::size_t size = respond(zones.get(), query, out, Transport::udp, options);
+        if (tracer.enabled()) {
+            trace_exchange(tracer, "dns", to_string(sender), trace::Tracer::next_connection_id(),
+                           query, std::span<const std::uint8_t>(out.data(), size));
+        }
+        if (size > 0) {
+            co_await sock.async_send_to(asio::buffer(out.data(), size), sender,
+                                        net::as_tuple_awaitable);
+        }
+    }
+}
+
+asio::awaitable<void> serve_tcp(asio::ip::tcp::socket sock, net::Task& task,
+                                std::shared_ptr<ZoneStore> store, ServerOptions options,
+                                trace::Tracer& tracer) {
+    std::error_code ec;
+    const auto remote = sock.remote_endpoint(ec);
+    const std::string peer = ec ? "?" : to_string(remote);
+    const std::uint64_t conn = trace::Tracer::next_connection_id();
+    ZoneView zones(*store);
+    auto guard = task.on_interrupt([&sock] {
+        std::error_code ignored;
+        sock.cancel(ignored);
+    });
+    std::vector<std::uint8_t> in(65535);
+    std::vector<std::uint8_t> out(2 + 65535);
+    while (!task.draining()) {
+        // RFC 7766 section 8: each message behind its two-byte length.
+        std::uint8_t prefix[2];
+        task.set_idle(true);
+        auto got = co_await net::with_timeout(
+            asio::async_read(sock, asio::buffer(prefix), net::as_tuple_awaitable),
+            options.tcp_idle_timeout);
+        task.set_idle(false);
+        if (!got || std::get<0>(*got)) {
+            break;  // idle timeout, EOF or error: the client reconnects when it needs to
+        }
+        const std::size_t length = static_cast<std::size_t>(prefix[0] << 8 | prefix[1]);
+        auto body = co_await net::with_timeout(
+            asio::async_read(sock, asio::buffer(in.data(), length), net::as_tuple_awaitable),
+            options.tcp_idle_timeout);
+        if (!body || std::get<0>(*body)) {
+            log::debug("dns", peer + ": tcp message cut short");
+            break;
+        }
+        const auto query = std::span<const std::uint8_t>(in.data(), length);
+        const std::size_t size = respond(zones.get(), query, std::span(out).subspan(2),
+                                         Transport::tcp, options.responder);
+        if (tracer.enabled()) {
+            trace_exchange(tracer, "dns-tcp", peer, conn, query,
+                           std::span<const std::uint8_t>(out.data() + 2, size));
+        }
+        if (size == 0) {
+            continue;
+        }
+        out[0] = static_cast<std::uint8_t>(size >> 8);
+        out[1] = static_cast<std::uint8_t>(size);
+        auto written = co_await net::with_timeout(
+            asio::async_write(sock, asio::buffer(out.data(), size + 2), net::as_tuple_awaitable),
+            write_timeout);
+        if (!written || std::get<0>(*written)) {
+            break;
+        }
+    }
+    sock.shutdown(asio::socket_base::shutdown_send, ec);
+    sock.close(ec);
+}
+
+}  // namespace
+
+BoundServer start_server(net::Runtime& runtime, const ServerOptions& options,
+                         std::shared_ptr<ZoneStore> zones, trace::Tracer& tracer) {
+    BoundServer bound;
+    for (const HostPort& requested : options.listen) {
+        // Bind UDP first; an ephemeral port request then takes the same number for TCP.
+        auto udp_loop = [zones, responder = options.responder, &tracer](
+                            std::shared_ptr<asio::ip::udp::socket> sock,
+                            net::Task& task) -> asio::awaitable<void> {
+            return serve_udp(std::move(sock), task, zones, responder, tracer);
+        };
+        const auto udp = runtime.listen_udp(requested, udp_loop);
+        HostPort tcp_address = requested;
+        tcp_address.port = udp.port();
+        auto tcp_handler = [zones, options, &tracer](asio::ip::tcp::socket sock,
+                                                     net::Task& task) -> asio::awaitable<void> {
+            return serve_tcp(std::move(sock), task, zones, options, tracer);
+        };
+        const auto tcp = runtime.listen_tcp(tcp_address, tcp_handler,
+                                            {.max_connections = options.max_tcp_connections});
+        bound.udp.push_back(udp);
+        bound.tcp.push_back(tcp);
+        log::info("dns", "listening on udp " + to_string(udp) + " (dns)");
+        log::info("dns", "listening on tcp " + to_string(tcp) + " (dns)");
+    }
+    return bound;
+}
+
+void reload_on_sighup(net::Runtime& runtime, std::shared_ptr<ZoneStore> zones) {
+    net::Worker& worker = runtime.worker(0);
+    auto signals = std::make_shared<asio::signal_set>(worker.io, SIGHUP);
+    auto busy = std::make_shared<std::atomic<bool>>(false);
+    auto wait = std::make_shared<std::function<void()>>();
+    *wait = [signals, zones, busy, weak_wait = std::weak_ptr(wait)]() {
+        signals->async_wait([signals, zones, busy, weak_wait](std::error_code ec, int) {
+            if (ec) {
+                return;
+            }
+            if (!busy->exchange(true)) {
+                log::info("dns", "SIGHUP: reloading zones");
+                std::thread([zones, busy] {
+                    zones->load();
+                    busy->store(false);
+                }).detach();
+            }
+            if (auto again = weak_wait.lock()) {
+                (*again)();
+            }
+        });
+    };
+    (*wait)();
+    worker.stop_hooks.push_back([signals, wait]() mutable {
+        std::error_code ignored;
+        signals->cancel(ignored);
+        wait.reset();
+    });
+}
+
+}  // namespace l7::dns

@@ -1,0 +1,281 @@
+#include "dns/zone.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace l7::dns {
+namespace {
+
+std::string key_of(std::string_view owner_wire, RRType type) {
+    std::string key(owner_wire.size(), '\0');
+    wire_name::lowercase(owner_wire, key.data());
+    key += static_cast<char>(to_int(type) >> 8);
+    key += static_cast<char>(to_int(type) & 0xFF);
+    return key;
+}
+
+// Types that may share a name with a CNAME (RFC 2181 10.1, RFC 4035 2.5).
+bool allowed_beside_cname(RRType t) {
+    return t == RRType::CNAME || t == RRType::RRSIG || t == RRType::NSEC;
+}
+
+bool is_singleton(RRType t) {
+    return t == RRType::SOA || t == RRType::CNAME || t == RRType::DNAME;
+}
+
+}  // namespace
+
+bool RRset::contains(std::span<const std::uint8_t> rdata) const {
+    for (auto existing : *this) {
+        if (rdata_equal(type_, existing, rdata)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool RRset::add(std::span<const std::uint8_t> rdata) {
+    if (contains(rdata)) {
+        return false;
+    }
+    packed_.push_back(static_cast<std::uint8_t>(rdata.size() >> 8));
+    packed_.push_back(static_cast<std::uint8_t>(rdata.size()));
+    packed_.insert(packed_.end(), rdata.begin(), rdata.end());
+    ++count_;
+    return true;
+}
+
+bool RRset::remove(std::span<const std::uint8_t> rdata) {
+    for (auto it = begin(); it != end(); ++it) {
+        const auto existing = *it;
+        if (rdata_equal(type_, existing, rdata)) {
+            const auto from = static_cast<std::ptrdiff_t>(existing.data() - 2 - packed_.data());
+            packed_.erase(packed_.begin() + from, packed_.begin() + from + 2 +
+                                                      static_cast<std::ptrdiff_t>(existing.size()));
+            --count_;
+            return true;
+        }
+    }
+    return false;
+}
+
+const RRset* Node::find(RRType type) const {
+    for (const RRset& s : rrsets) {
+        if (s.type() == type) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+RRset* Node::find(RRType type) {
+    for (RRset& s : rrsets) {
+        if (s.type() == type) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+const Node* Zone::find(std::string_view wire) const {
+    const auto it = nodes_.find(wire);
+    return it == nodes_.end() ? nullptr : &it->second;
+}
+
+const Node& Zone::apex() const {
+    static const Node empty;
+    const Node* n = find(origin_.wire());
+    return n ? *n : empty;
+}
+
+const RRset* Zone::soa() const {
+    return apex().find(RRType::SOA);
+}
+
+std::uint32_t Zone::serial() const {
+    const RRset* s = soa();
+    if (!s || s->empty()) {
+        return 0;
+    }
+    const auto soa = decode_soa(*s->begin());
+    return soa ? soa->serial : 0;
+}
+
+bool Zone::add(const ResourceRecord& rr) {
+    auto [it, inserted] = nodes_.try_emplace(std::string(rr.owner.wire()));
+    if (inserted) {
+        // Create the empty non-terminals between this name and the apex.
+        std::string_view up = wire_name::parent(rr.owner.wire());
+        while (up.size() > origin_.wire_size()) {
+            nodes_.try_emplace(std::string(up));
+            up = wire_name::parent(up);
+        }
+    }
+    Node& node = it->second;
+    RRset* set = node.find(rr.type);
+    if (set == nullptr) {
+        node.rrsets.emplace_back(rr.type, rr.ttl);
+        set = &node.rrsets.back();
+    }
+    if (!set->add(rr.rdata)) {
+        return false;
+    }
+    ++records_;
+    return true;
+}
+
+bool Zone::remove(std::string_view owner_wire, RRType type, std::span<const std::uint8_t> rdata) {
+    const auto it = nodes_.find(owner_wire);
+    if (it == nodes_.end()) {
+        return false;
+    }
+    RRset* set = it->second.find(type);
+    if (set == nullptr || !set->remove(rdata)) {
+        return false;
+    }
+    --records_;
+    if (set->empty()) {
+        std::erase_if(it->second.rrsets, [](const RRset& s) { return s.empty(); });
+    }
+    return true;
+}
+
+bool Zone::remove_rrset(std::string_view owner_wire, RRType type) {
+    const auto it = nodes_.find(owner_wire);
+    if (it == nodes_.end()) {
+        return false;
+    }
+    auto& sets = it->second.rrsets;
+    const auto before = sets.size();
+    std::erase_if(sets, [&](const RRset& s) {
+        if (type == RRType::ANY || s.type() == type) {
+            records_ -= s.size();
+            return true;
+        }
+        return false;
+    });
+    return sets.size() != before;
+}
+
+std::string_view Zone::find_cut(std::string_view wire) const {
+    // Collect the ancestors below the apex, then walk them top down.
+    std::string_view chain[128];
+    std::size_t n = 0;
+    for (std::string_view up = wire; up.size() > origin_.wire_size() && n < 128;
+         up = wire_name::parent(up)) {
+        chain[n++] = up;
+    }
+    while (n > 0) {
+        const std::string_view name = chain[--n];
+        const Node* node = find(name);
+        if (node != nullptr && node->find(RRType::NS) != nullptr) {
+            return name;
+        }
+    }
+    return {};
+}
+
+std::shared_ptr<Zone> build_zone(const Name& origin, MasterFile& file) {
+    auto zone = std::make_shared<Zone>(origin);
+    std::map<std::string, SourceLine> first_line;  // (owner, type) -> where it first appeared
+    auto problem = [&](SourceLine where, std::string message, bool error = true) {
+        file.problems.push_back({where, std::move(message), error});
+    };
+    for (const MasterRecord& rec : file.records) {
+        const ResourceRecord& rr = rec.rr;
+        const std::string owner = rr.owner.to_text();
+        if (!rr.owner.is_subdomain_of(origin)) {
+            problem(rec.where, "ignoring out-of-zone data (" + owner + ")", false);
+            continue;
+        }
+        if (rr.type == RRType::SOA && !(rr.owner == origin)) {
+            problem(rec.where, "SOA record not at top of zone (" + owner + ")");
+            continue;
+        }
+        const Node* node = zone->find(rr.owner.wire());
+        if (node != nullptr) {
+            const RRset* same = node->find(rr.type);
+            if (same != nullptr && is_singleton(rr.type) && !same->contains(rr.rdata)) {
+                problem(rec.where,
+                        owner + ": multiple RRs of singleton type " + type_to_text(rr.type));
+                continue;
+            }
+            bool clash = false;
+            for (const RRset& s : node->rrsets) {
+                if ((rr.type == RRType::CNAME && !allowed_beside_cname(s.type())) ||
+                    (s.type() == RRType::CNAME && !allowed_beside_cname(rr.type))) {
+                    clash = true;
+                }
+            }
+            if (clash) {
+                problem(rec.where, owner + ": CNAME and other data");
+                continue;
+            }
+            if (same != nullptr && same->ttl() != rr.ttl) {
+                problem(rec.where,
+                        owner + ": TTL set to prior TTL (" + std::to_string(same->ttl()) + ")",
+                        false);
+            }
+        }
+        first_line.try_emplace(key_of(rr.owner.wire(), rr.type), rec.where);
+        zone->add(rr);
+    }
+
+    const SourceLine whole_file{0, 0};
+    const std::string zone_name = origin.to_text();
+    const Node& apex = zone->apex();
+    if (apex.find(RRType::SOA) == nullptr) {
+        problem(whole_file, "zone " + zone_name + " has no SOA record");
+    }
+    if (apex.find(RRType::NS) == nullptr) {
+        problem(whole_file, "zone " + zone_name + " has no NS records");
+    }
+
+    // Address records for names the zone points at (named-checkzone's integrity checks).
+    struct Check {
+        RRType type;
+        bool error;  // NS targets without addresses are errors, MX and SRV ones warnings
+    };
+    zone->for_each_node([&](std::string_view owner, const Node& node) {
+        for (Check check :
+             {Check{RRType::NS, true}, Check{RRType::MX, false}, Check{RRType::SRV, false}}) {
+            const RRset* set = node.find(check.type);
+            if (set == nullptr) {
+                continue;
+            }
+            const auto line_it = first_line.find(key_of(owner, check.type));
+            const SourceLine where = line_it == first_line.end() ? whole_file : line_it->second;
+            for (auto rdata : *set) {
+                const std::string_view target = additional_name(check.type, rdata);
+                if (target.empty() || target.size() == 1 ||
+                    !wire_name::is_subdomain(target, origin.wire())) {
+                    continue;  // out of zone, or the "." of a null MX (RFC 7505)
+                }
+                const Node* t = zone->find(target);
+                const bool has_address = t != nullptr && (t->find(RRType::A) != nullptr ||
+                                                          t->find(RRType::AAAA) != nullptr);
+                if (has_address) {
+                    continue;
+                }
+                const std::string label =
+                    type_to_text(check.type) + " '" + wire_name::to_text(target);
+                if (t != nullptr && t->find(RRType::CNAME) != nullptr) {
+                    problem(where, label + "' is a CNAME (illegal)", check.error);
+                } else {
+                    problem(where, label + "' has no address records (A or AAAA)", check.error);
+                }
+            }
+        }
+    });
+    std::stable_sort(file.problems.begin(), file.problems.end(),
+                     [](const MasterProblem& a, const MasterProblem& b) {
+                         return a.where.file != b.where.file ? a.where.file < b.where.file
+                                                             : a.where.line < b.where.line;
+                     });
+    if (file.has_errors()) {
+        return nullptr;
+    }
+    return zone;
+}
+
+}  // namespace l7::dns
