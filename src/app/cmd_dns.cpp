@@ -10,6 +10,7 @@
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "dns/asio/client.hpp"
+#include "dns/asio/maintenance.hpp"
 #include "dns/asio/server.hpp"
 #include "dns/master.hpp"
 #include "dns/message_text.hpp"
@@ -37,11 +38,29 @@ dns::ZoneSource parse_zone_option(const std::string& text) {
         throw UsageError("--zone " + text +
                          ": expected ORIGIN=FILE, e.g. example.com=example.com.zone");
     }
-    return {parse_origin(text.substr(0, eq), "--zone"), text.substr(eq + 1)};
+    dns::ZoneSource z;
+    z.origin = parse_origin(text.substr(0, eq), "--zone");
+    z.file = text.substr(eq + 1);
+    return z;
+}
+
+// --secondary ORIGIN=PRIMARY[:PORT]
+dns::ZoneSource parse_secondary_option(const std::string& text) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+        throw UsageError("--secondary " + text +
+                         ": expected ORIGIN=PRIMARY:PORT, e.g. example.com=127.0.0.1:53");
+    }
+    dns::ZoneSource z;
+    z.origin = parse_origin(text.substr(0, eq), "--secondary");
+    z.primary = parse_server(text.substr(eq + 1));
+    return z;
 }
 
 struct ServeSettings {
     std::vector<dns::ZoneSource> zones;
+    std::vector<HostPort> notify;  // for every primary zone
+    std::vector<std::string> allow_transfer;
     std::vector<HostPort> listen;
     unsigned threads = 0;
     dns::ServerOptions server;
@@ -76,27 +95,50 @@ void read_serve_config(const std::string& path, ServeSettings& s, bool listen_gi
     const std::string dir =
         path.find('/') == std::string::npos ? "" : path.substr(0, path.rfind('/') + 1);
     for (const config::Table& z : root.get_tables("zone")) {
-        z.allow_only({"origin", "file"});
+        z.allow_only({"origin", "file", "primary", "notify"});
         const auto origin = z.get_string("origin");
         const auto file = z.get_string("file");
+        const auto primary = z.get_string("primary");
         if (!origin) {
             z.fail("origin", "every [[zone]] needs an origin");
         }
-        if (!file) {
-            z.fail("file", "every [[zone]] needs a file");
+        if (!file && !primary) {
+            z.fail("file", "a [[zone]] needs a file (primary zone) or a primary (secondary zone)");
         }
         auto name = dns::Name::parse(*origin);
         if (!name) {
             z.fail("origin", "not a domain name: " + name.error().message);
         }
-        // Relative zone files are found beside the configuration file.
-        s.zones.push_back({*name, file->starts_with('/') ? *file : dir + *file});
+        dns::ZoneSource source;
+        source.origin = *name;
+        if (file) {
+            // Relative zone files are found beside the configuration file.
+            source.file = file->starts_with('/') ? *file : dir + *file;
+        }
+        if (primary) {
+            auto hp = parse_host_port(*primary);
+            if (!hp) {
+                z.fail("primary", hp.error().message);
+            }
+            source.primary = *hp;
+        }
+        for (const std::string& target : z.get_strings("notify")) {
+            auto hp = parse_host_port(target);
+            if (!hp) {
+                z.fail("notify", hp.error().message);
+            }
+            source.notify.push_back(*hp);
+        }
+        s.zones.push_back(std::move(source));
     }
 }
 
 void add_serve(CLI::App& dns_cmd, Context& ctx) {
     auto common = std::make_shared<CommonOptions>();
     auto zones = std::make_shared<std::vector<std::string>>();
+    auto secondaries = std::make_shared<std::vector<std::string>>();
+    auto notify = std::make_shared<std::vector<std::string>>();
+    auto allow_transfer = std::make_shared<std::vector<std::string>>();
     auto listen = std::make_shared<std::vector<std::string>>();
     auto config_path = std::make_shared<std::string>();
     auto threads = std::make_shared<unsigned>(0);
@@ -108,6 +150,17 @@ void add_serve(CLI::App& dns_cmd, Context& ctx) {
     cmd->add_option("-z,--zone", *zones,
                     "Serve a zone: its origin and zone file; repeat for several")
         ->type_name("ORIGIN=FILE");
+    cmd->add_option("--secondary", *secondaries,
+                    "Serve a copy of a zone, transferred from its primary and kept in step")
+        ->type_name("ORIGIN=ADDR:PORT");
+    cmd->add_option("--notify", *notify,
+                    "Send NOTIFY to this secondary when a primary zone changes")
+        ->check(host_port_validator())
+        ->type_name("ADDR:PORT");
+    cmd->add_option("--allow-transfer", *allow_transfer,
+                    "Who may transfer zones (AXFR/IXFR): an address, a prefix, any or none")
+        ->type_name("PREFIX")
+        ->default_str("127.0.0.0/8 ::1");
     cmd->add_option("-l,--listen", *listen, "Address to listen on, UDP and TCP; repeat for several")
         ->check(listen_address_validator())
         ->type_name("ADDR:PORT")
@@ -130,18 +183,31 @@ glue at delegations, NXDOMAIN/NODATA with the SOA, REFUSED for other names. Zone
 checked like named-checkzone at start; a zone with errors is not served. SIGHUP reloads
 every zone file (a zone that fails keeps its old data); SIGINT/SIGTERM stop.
 
+Zone transfer: AXFR and IXFR over TCP for clients in --allow-transfer. A reload that
+changes a zone's serial records the difference, so secondaries can fetch just that by
+IXFR, and sends NOTIFY to every --notify target. A --secondary zone is transferred from its
+primary at start, checked every SOA refresh interval, re-fetched at once on NOTIFY from the
+primary, and dropped after the SOA expire time without contact.
+
 Configuration file (--config):
   listen = ["127.0.0.1:5353"]
   threads = 2
   max-udp-size = 1232
   tcp-idle-timeout = "10s"
+  allow-transfer = ["127.0.0.0/8", "::1"]
   [[zone]]
   origin = "example.com"
   file = "example.com.zone"      # relative to the configuration file
+  notify = ["127.0.0.1:5301"]    # secondaries to tell of changes
+  [[zone]]
+  origin = "example.org"
+  primary = "127.0.0.1:5300"     # a secondary zone
+  file = "example.org.copy"      # optional: where to keep the transferred copy
 
 Examples:
   l7 dns serve --zone example.com=example.com.zone --listen 127.0.0.1:5353
   dig @127.0.0.1 -p 5353 www.example.com
+  l7 dns serve --secondary example.com=127.0.0.1:5353 --listen 127.0.0.1:5354
   l7 dns query www.example.com @127.0.0.1:5353 --trace)");
     cmd->callback([=, &ctx] {
         ctx.action = [=, &ctx] {
@@ -156,9 +222,30 @@ Examples:
             for (const std::string& z : *zones) {
                 s.zones.push_back(parse_zone_option(z));
             }
+            for (const std::string& z : *secondaries) {
+                s.zones.push_back(parse_secondary_option(z));
+            }
             if (s.zones.empty()) {
                 throw UsageError(
-                    "no zones to serve: give --zone ORIGIN=FILE or a --config file with [[zone]]");
+                    "no zones to serve: give --zone ORIGIN=FILE, --secondary ORIGIN=ADDR:PORT or a "
+                    "--config file with [[zone]]");
+            }
+            for (const std::string& target : *notify) {
+                const HostPort hp = parse_server(target);
+                for (dns::ZoneSource& z : s.zones) {
+                    z.notify.push_back(hp);
+                }
+            }
+            if (!allow_transfer->empty()) {
+                s.allow_transfer = *allow_transfer;
+            }
+            if (!s.allow_transfer.empty()) {
+                s.server.allow_transfer = dns::AddressList();
+                for (const std::string& entry : s.allow_transfer) {
+                    if (auto ok = s.server.allow_transfer.add(entry); !ok) {
+                        throw UsageError("--allow-transfer: " + ok.error().message);
+                    }
+                }
             }
             if (!listen->empty() || s.listen.empty()) {
                 s.listen = parse_listen_list(
@@ -169,17 +256,26 @@ Examples:
                 s.threads = *threads;
             }
             auto store = std::make_shared<dns::ZoneStore>(s.zones);
-            if (!store->load() && store->current()->zones().empty()) {
+            const bool has_secondary =
+                std::any_of(s.zones.begin(), s.zones.end(),
+                            [](const dns::ZoneSource& z) { return z.is_secondary(); });
+            if (!store->load() && store->current()->zones().empty() && !has_secondary) {
                 log::error("dns", "no zone could be loaded");
                 return 1;
             }
             net::Runtime runtime({.threads = s.threads});
+            dns::ZoneMaintenance maintenance(runtime, store, ctx.tracer);
+            s.server.on_notify = [&maintenance](const dns::NotifyRequest& n,
+                                                const asio::ip::address& from) {
+                return maintenance.notified(n, from);
+            };
             try {
                 dns::start_server(runtime, s.server, store, ctx.tracer);
             } catch (const std::system_error& e) {
                 log::error("dns", e.what());
                 return 1;
             }
+            maintenance.start();
             dns::reload_on_sighup(runtime, store);
             runtime.run();
             log::info("dns", "stopped");

@@ -76,7 +76,11 @@ class Lexer {
                     if (text_[pos_] == '\n') {
                         return fail(out, error, error_line, "missing closing quote");
                     }
-                    pos_ += text_[pos_] == '\\' && pos_ + 1 < text_.size() ? 2 : 1;
+                    if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) {
+                        line_ += text_[pos_ + 1] == '\n' ? 1 : 0;  // an escaped line end
+                        ++pos_;
+                    }
+                    ++pos_;
                 }
                 if (pos_ >= text_.size()) {
                     return fail(out, error, error_line, "missing closing quote");

@@ -231,6 +231,7 @@ std::uint16_t MessageBuilder::count(Section s) const {
 std::span<const std::uint8_t> MessageBuilder::finish() {
     if (edns_) {
         w_.set_limit(w_.limit() + edns_reserved_);
+        const auto before_opt = w_.mark();
         w_.u8(0);  // root owner
         w_.u16(to_int(RRType::OPT));
         w_.u16(edns_->udp_size);
@@ -248,7 +249,11 @@ std::span<const std::uint8_t> MessageBuilder::finish() {
             w_.u16(static_cast<std::uint16_t>(o.data.size()));
             w_.bytes(o.data);
         }
-        ++counts_[3];
+        if (w_.overflow()) {
+            w_.rewind(before_opt);  // a limit below the header and OPT: leave it out
+        } else {
+            ++counts_[3];
+        }
         edns_.reset();
     }
     if (w_.size() >= kHeaderSize) {

@@ -177,6 +177,9 @@ Name Name::suffix(std::size_t n) const {
     if (n >= offsets.size()) {
         return *this;
     }
+    if (n == 0) {
+        return Name();
+    }
     return Name(wire_.substr(offsets[offsets.size() - n]));
 }
 

@@ -121,6 +121,9 @@ bool valid_bitmap(std::span<const std::uint8_t> b) {
         if (window <= last_window || len == 0 || len > 32 || pos + 2 + len > b.size()) {
             return false;
         }
+        if (b[pos + 1 + len] == 0) {
+            return false;  // trailing zero octets must be omitted (RFC 4034 section 4.1.2)
+        }
         last_window = window;
         pos += 2 + len;
     }

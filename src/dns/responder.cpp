@@ -428,11 +428,19 @@ std::size_t respond(const ZoneSet& zones, std::span<const std::uint8_t> query,
         return finish_with(Rcode::REFUSED, true);
     }
     const Zone* zone = zones.find_zone(q.name());
+    if (zone != nullptr && q.qtype == RRType::DS &&
+        wire_name::equal(zone->origin().wire(), q.name())) {
+        // RFC 4035 section 3.1.4.1: the DS RRset at a cut is the parent's data.
+        if (const Zone* parent = zones.find_zone(wire_name::parent(q.name()))) {
+            zone = parent;
+        }
+    }
     if (zone == nullptr) {
         return finish_with(Rcode::REFUSED, true);
     }
     if (q.qtype == RRType::AXFR || q.qtype == RRType::IXFR) {
         // Zone transfers are served by the transfer path over TCP, not here.
+        result.transfer = true;
         return finish_with(transport == Transport::udp && q.qtype == RRType::AXFR ? Rcode::FORMERR
                                                                                   : Rcode::REFUSED,
                            true);
@@ -457,6 +465,27 @@ std::size_t respond(const ZoneSet& zones, std::span<const std::uint8_t> query,
     h.aa = answerer.authoritative();
     h.tc = answerer.truncated();
     b.rewrite_flags(h);
+    return b.finish().size();
+}
+
+std::size_t error_response(std::span<const std::uint8_t> query, Rcode rcode,
+                           std::span<std::uint8_t> out) {
+    const auto header = read_header(query);
+    if (!header || header->qr) {
+        return 0;
+    }
+    MessageBuilder b(out, std::min<std::size_t>(out.size(), 512));
+    Header h = reply_header(*header);
+    h.rcode = static_cast<std::uint8_t>(static_cast<unsigned>(rcode) & 0x0F);
+    b.header(h);
+    WireReader r(query, kHeaderSize);
+    char name[kMaxNameWire];
+    const std::size_t n = header->qdcount == 1 ? r.name(name) : 0;
+    const auto type = static_cast<RRType>(r.u16());
+    const auto klass = static_cast<RRClass>(r.u16());
+    if (n > 0 && r.ok()) {
+        (void)b.question({name, n}, type, klass);
+    }
     return b.finish().size();
 }
 

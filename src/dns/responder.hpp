@@ -45,6 +45,9 @@ struct ResponseInfo {
     Rcode rcode = Rcode::NOERROR;
     bool truncated = false;
     bool referral = false;
+    // An AXFR or IXFR query: the reply written is a provisional refusal, and the driver,
+    // which knows the client's address and the transport, decides (transfer.hpp).
+    bool transfer = false;
 };
 
 // Writes the response to `query` into `out` (at least 65535 bytes for TCP, max_udp_size for
@@ -53,5 +56,10 @@ struct ResponseInfo {
 std::size_t respond(const ZoneSet& zones, std::span<const std::uint8_t> query,
                     std::span<std::uint8_t> out, Transport transport,
                     const ResponderOptions& options = {}, ResponseInfo* info = nullptr);
+
+// A reply that only carries `rcode` and the query's question (REFUSED for a transfer that is
+// not allowed, NOTAUTH for a zone we do not have). 0 when `query` has no usable header.
+std::size_t error_response(std::span<const std::uint8_t> query, Rcode rcode,
+                           std::span<std::uint8_t> out);
 
 }  // namespace l7::dns

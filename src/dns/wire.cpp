@@ -170,6 +170,9 @@ void WireWriter::patch_u16(std::size_t at, std::uint16_t v) {
 bool WireWriter::matches(std::size_t at, std::string_view wire) const {
     std::size_t i = 0;
     for (int hops = 0; hops < 128; ++hops) {
+        if (at >= len_) {
+            return false;  // a label of the name being written: its end is not written yet
+        }
         const std::uint8_t b = buf_[at];
         if ((b & 0xC0) == 0xC0) {
             at = static_cast<std::size_t>(b & 0x3F) << 8 | buf_[at + 1];

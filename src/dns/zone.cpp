@@ -279,3 +279,95 @@ std::shared_ptr<Zone> build_zone(const Name& origin, MasterFile& file) {
 }
 
 }  // namespace l7::dns
+
+namespace l7::dns {
+
+std::vector<ResourceRecord> Zone::records() const {
+    std::vector<ResourceRecord> out;
+    out.reserve(records_);
+    if (const RRset* soa = this->soa()) {
+        for (auto rdata : *soa) {
+            out.push_back(
+                {origin_, RRType::SOA, RRClass::IN, soa->ttl(), Bytes(rdata.begin(), rdata.end())});
+        }
+    }
+    for (const auto& [owner, node] : nodes_) {
+        const bool apex = wire_name::equal(owner, origin_.wire());
+        for (const RRset& set : node.rrsets) {
+            if (apex && set.type() == RRType::SOA) {
+                continue;
+            }
+            const Name name = *Name::from_wire(owner);
+            for (auto rdata : set) {
+                out.push_back(
+                    {name, set.type(), RRClass::IN, set.ttl(), Bytes(rdata.begin(), rdata.end())});
+            }
+        }
+    }
+    return out;
+}
+
+Result<bool> Zone::apply(const ZoneDiff& diff) {
+    if (serial() != diff.from_serial) {
+        return make_error("the change starts at serial " + std::to_string(diff.from_serial) +
+                          " but the zone is at " + std::to_string(serial()));
+    }
+    for (const ResourceRecord& rr : diff.removed) {
+        if (rr.type == RRType::SOA) {
+            remove_rrset(origin_.wire(), RRType::SOA);
+            continue;
+        }
+        if (!remove(rr.owner.wire(), rr.type, rr.rdata)) {
+            return make_error("the change removes " + rr.owner.to_text() + " " +
+                              type_to_text(rr.type) + ", which the zone does not have");
+        }
+    }
+    for (const ResourceRecord& rr : diff.added) {
+        if (rr.type == RRType::SOA) {
+            remove_rrset(origin_.wire(), RRType::SOA);
+        }
+        if (!rr.owner.is_subdomain_of(origin_)) {
+            return make_error("the change adds " + rr.owner.to_text() + ", outside the zone");
+        }
+        add(rr);
+    }
+    return true;
+}
+
+const std::vector<ZoneDiff>& Zone::history() const {
+    static const std::vector<ZoneDiff> none;
+    return history_ ? *history_ : none;
+}
+
+ZoneDiff diff_zones(const Zone& before, const Zone& after) {
+    ZoneDiff diff;
+    diff.from_serial = before.serial();
+    diff.to_serial = after.serial();
+    const auto old_records = before.records();
+    const auto new_records = after.records();
+    auto has = [](const Zone& zone, const ResourceRecord& rr) {
+        const Node* node = zone.find(rr.owner.wire());
+        const RRset* set = node ? node->find(rr.type) : nullptr;
+        return set != nullptr && set->contains(rr.rdata) && set->ttl() == rr.ttl;
+    };
+    // The SOAs lead each list (RFC 1995 section 4).
+    if (!old_records.empty() && old_records.front().type == RRType::SOA) {
+        diff.removed.push_back(old_records.front());
+    }
+    if (!new_records.empty() && new_records.front().type == RRType::SOA) {
+        diff.added.push_back(new_records.front());
+    }
+    for (const ResourceRecord& rr : old_records) {
+        if (rr.type != RRType::SOA && !has(after, rr)) {
+            diff.removed.push_back(rr);
+        }
+    }
+    for (const ResourceRecord& rr : new_records) {
+        if (rr.type != RRType::SOA && !has(before, rr)) {
+            diff.added.push_back(rr);
+        }
+    }
+    return diff;
+}
+
+}  // namespace l7::dns

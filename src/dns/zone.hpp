@@ -80,8 +80,19 @@ struct Node {
     bool empty() const { return rrsets.empty(); }
 };
 
+// One change of a zone, from one serial to the next: what IXFR sends (RFC 1995) and what the
+// journal keeps. The SOAs are the first records of `removed` and `added`.
+struct ZoneDiff {
+    std::uint32_t from_serial = 0;
+    std::uint32_t to_serial = 0;
+    std::vector<ResourceRecord> removed;
+    std::vector<ResourceRecord> added;
+};
+
 class Zone {
   public:
+    using NodeMap = std::unordered_map<std::string, Node, NameHash, NameEqual>;
+
     explicit Zone(Name origin) : origin_(std::move(origin)) {}
 
     const Name& origin() const { return origin_; }
@@ -110,12 +121,33 @@ class Zone {
             fn(std::string_view(owner), node);
         }
     }
+    const NodeMap& nodes() const { return nodes_; }
+
+    // Every record, the SOA first (zone file output, AXFR into a new zone, comparisons).
+    std::vector<ResourceRecord> records() const;
+
+    // Applies a change: removes `removed`, adds `added`. Fails, leaving the zone as it was
+    // only when checked first with can_apply(), if a removed record is missing or the serial
+    // does not match.
+    Result<bool> apply(const ZoneDiff& diff);
+
+    // The changes that led to this version, oldest first (bounded; IXFR answers from it).
+    const std::vector<ZoneDiff>& history() const;
+    void set_history(std::shared_ptr<const std::vector<ZoneDiff>> history) {
+        history_ = std::move(history);
+    }
+    std::shared_ptr<const std::vector<ZoneDiff>> history_ptr() const { return history_; }
 
   private:
     Name origin_;
-    std::unordered_map<std::string, Node, NameHash, NameEqual> nodes_;
+    NodeMap nodes_;
     std::size_t records_ = 0;
+    std::shared_ptr<const std::vector<ZoneDiff>> history_;
 };
+
+// The change that turns `before` into `after` (BIND's ixfr-from-differences), with the SOAs
+// first in each list.
+ZoneDiff diff_zones(const Zone& before, const Zone& after);
 
 // Builds a zone from a parsed file with named-checkzone's checks: one SOA at the apex, NS at
 // the apex, CNAME exclusivity, singleton types, out-of-zone data, and address records for

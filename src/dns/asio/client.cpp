@@ -1,7 +1,6 @@
 #include "dns/asio/client.hpp"
 
 #include <asio/co_spawn.hpp>
-#include <asio/connect.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -11,6 +10,8 @@
 #include <random>
 
 #include "dns/message_text.hpp"
+#include "dns/rdata.hpp"
+#include "dns/transfer.hpp"
 #include "net/timeout.hpp"
 
 namespace l7::dns {
@@ -45,13 +46,18 @@ void trace_message(trace::Tracer& tracer, std::uint64_t conn, const std::string&
     tracer.flush(rec, conn, tcp ? "dns-tcp" : "dns", peer);
 }
 
-struct Attempt {
-    Result<Exchange> result = make_error("no attempt");
-};
+Result<asio::ip::address> server_address(const HostPort& server) {
+    asio::error_code ec;
+    const auto address = asio::ip::make_address(server.host, ec);
+    if (ec) {
+        return make_error("'" + server.host + "' is not an IP address");
+    }
+    return address;
+}
 
-asio::awaitable<void> over_udp(const asio::ip::udp::endpoint server, const Bytes query,
-                               const Message& query_message, const ExchangeOptions& options,
-                               Attempt& out, bool& truncated) {
+asio::awaitable<Result<Exchange>> over_udp(asio::ip::udp::endpoint server, const Bytes& query,
+                                           const Message& query_message,
+                                           const ExchangeOptions& options, bool& truncated) {
     auto ex = co_await asio::this_coro::executor;
     asio::ip::udp::socket sock(ex, server.protocol());
     std::vector<std::uint8_t> buf(65536);
@@ -70,21 +76,19 @@ asio::awaitable<void> over_udp(const asio::ip::udp::endpoint server, const Bytes
             }
             auto [ec, n] = *got;
             if (ec == asio::error::connection_refused) {
-                out.result =
-                    make_error("connection refused by " + peer + " (nothing listens there)");
-                co_return;
+                co_return make_error("connection refused by " + peer + " (nothing listens there)");
             }
             if (ec || from != server) {
                 continue;
             }
-            auto reply = decode_message(std::span<const std::uint8_t>(buf.data(), n));
+            const auto wire = std::span<const std::uint8_t>(buf.data(), n);
+            auto reply = decode_message(wire);
             if (!reply) {
                 // A header we can match still tells us the reply is bad, not lost.
-                const auto h = read_header(std::span<const std::uint8_t>(buf.data(), n));
+                const auto h = read_header(wire);
                 if (h && h->id == query_message.header.id && h->qr) {
-                    out.result =
-                        make_error("malformed reply from " + peer + ": " + reply.error().message);
-                    co_return;
+                    co_return make_error("malformed reply from " + peer + ": " +
+                                         reply.error().message);
                 }
                 continue;
             }
@@ -97,121 +101,207 @@ asio::awaitable<void> over_udp(const asio::ip::udp::endpoint server, const Bytes
             e.reply_size = n;
             e.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
             e.server = peer;
-            out.result = std::move(e);
-            co_return;
+            co_return e;
         }
     }
-    out.result = make_error("no reply from " + peer + " after " + std::to_string(options.tries) +
-                            (options.tries == 1 ? " try" : " tries"));
+    co_return make_error("no reply from " + peer + " after " + std::to_string(options.tries) +
+                         (options.tries == 1 ? " try" : " tries"));
 }
 
-asio::awaitable<void> over_tcp(const asio::ip::tcp::endpoint server, const Bytes query,
-                               const Message& query_message, const ExchangeOptions& options,
-                               Attempt& out) {
+// Connects and sends one length-prefixed message.
+asio::awaitable<Result<bool>> connect_and_send(asio::ip::tcp::socket& sock,
+                                               asio::ip::tcp::endpoint server, const Bytes& message,
+                                               std::chrono::milliseconds timeout) {
+    const std::string peer = HostPort{server.address().to_string(), server.port()}.to_string();
+    auto connected =
+        co_await net::with_timeout(sock.async_connect(server, net::as_tuple_awaitable), timeout);
+    if (!connected) {
+        co_return make_error("no TCP connection to " + peer + " within the timeout");
+    }
+    if (auto [ec] = *connected; ec) {
+        co_return make_error("cannot connect to " + peer + " over TCP: " + ec.message());
+    }
+    Bytes framed;
+    framed.push_back(static_cast<std::uint8_t>(message.size() >> 8));
+    framed.push_back(static_cast<std::uint8_t>(message.size()));
+    framed.insert(framed.end(), message.begin(), message.end());
+    auto written = co_await net::with_timeout(
+        asio::async_write(sock, asio::buffer(framed), net::as_tuple_awaitable), timeout);
+    if (!written || std::get<0>(*written)) {
+        co_return make_error("cannot send the query to " + peer + " over TCP");
+    }
+    co_return true;
+}
+
+// Reads one length-prefixed message.
+asio::awaitable<Result<std::vector<std::uint8_t>>> read_framed(asio::ip::tcp::socket& sock,
+                                                               const std::string& peer,
+                                                               std::chrono::milliseconds timeout) {
+    std::uint8_t prefix[2];
+    auto got = co_await net::with_timeout(
+        asio::async_read(sock, asio::buffer(prefix), net::as_tuple_awaitable), timeout);
+    if (!got || std::get<0>(*got)) {
+        co_return make_error(got ? "connection closed by " + peer + " before the reply ended"
+                                 : "no reply from " + peer + " over TCP within the timeout");
+    }
+    std::vector<std::uint8_t> buf(static_cast<std::size_t>(prefix[0] << 8 | prefix[1]));
+    auto body = co_await net::with_timeout(
+        asio::async_read(sock, asio::buffer(buf), net::as_tuple_awaitable), timeout);
+    if (!body || std::get<0>(*body)) {
+        co_return make_error("reply from " + peer + " cut short");
+    }
+    co_return buf;
+}
+
+asio::awaitable<Result<Exchange>> over_tcp(asio::ip::tcp::endpoint server, const Bytes& query,
+                                           const Message& query_message,
+                                           const ExchangeOptions& options) {
     auto ex = co_await asio::this_coro::executor;
     asio::ip::tcp::socket sock(ex);
     const std::string peer = HostPort{server.address().to_string(), server.port()}.to_string();
     const auto start = Clock::now();
-    auto connected = co_await net::with_timeout(sock.async_connect(server, net::as_tuple_awaitable),
-                                                options.timeout);
-    if (!connected) {
-        out.result = make_error("no TCP connection to " + peer + " within the timeout");
-        co_return;
+    auto sent = co_await connect_and_send(sock, server, query, options.timeout);
+    if (!sent) {
+        co_return sent.error();
     }
-    if (auto [ec] = *connected; ec) {
-        out.result = make_error("cannot connect to " + peer + " over TCP: " + ec.message());
-        co_return;
-    }
-    Bytes framed;
-    framed.push_back(static_cast<std::uint8_t>(query.size() >> 8));
-    framed.push_back(static_cast<std::uint8_t>(query.size()));
-    framed.insert(framed.end(), query.begin(), query.end());
-    auto written = co_await net::with_timeout(
-        asio::async_write(sock, asio::buffer(framed), net::as_tuple_awaitable), options.timeout);
-    if (!written || std::get<0>(*written)) {
-        out.result = make_error("cannot send the query to " + peer + " over TCP");
-        co_return;
-    }
-    while (true) {
-        std::uint8_t prefix[2];
-        auto got = co_await net::with_timeout(
-            asio::async_read(sock, asio::buffer(prefix), net::as_tuple_awaitable), options.timeout);
-        if (!got || std::get<0>(*got)) {
-            out.result = make_error(got ? "connection closed by " + peer + " without a reply"
-                                        : "no reply from " + peer + " over TCP within the timeout");
-            co_return;
+    for (int stray = 0; stray < 16; ++stray) {
+        auto buf = co_await read_framed(sock, peer, options.timeout);
+        if (!buf) {
+            co_return buf.error();
         }
-        std::vector<std::uint8_t> buf(static_cast<std::size_t>(prefix[0] << 8 | prefix[1]));
-        auto body = co_await net::with_timeout(
-            asio::async_read(sock, asio::buffer(buf), net::as_tuple_awaitable), options.timeout);
-        if (!body || std::get<0>(*body)) {
-            out.result = make_error("reply from " + peer + " cut short");
-            co_return;
-        }
-        auto reply = decode_message(buf);
+        auto reply = decode_message(*buf);
         if (!reply) {
-            out.result = make_error("malformed reply from " + peer + ": " + reply.error().message);
-            co_return;
+            co_return make_error("malformed reply from " + peer + ": " + reply.error().message);
         }
         if (!same_question(query_message, *reply)) {
             continue;
         }
         Exchange e;
         e.reply = std::move(*reply);
-        e.reply_size = buf.size();
+        e.reply_size = buf->size();
         e.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
         e.over_tcp = true;
         e.server = peer;
-        out.result = std::move(e);
-        co_return;
+        co_return e;
     }
+    co_return make_error("no matching reply from " + peer);
 }
 
 }  // namespace
 
-Result<Exchange> exchange(const Message& query, const ExchangeOptions& options,
-                          trace::Tracer& tracer) {
-    asio::error_code ec;
-    const auto address = asio::ip::make_address(options.server.host, ec);
-    if (ec) {
-        return make_error("'" + options.server.host + "' is not an IP address");
+asio::awaitable<Result<Exchange>> async_exchange(Message query, ExchangeOptions options,
+                                                 trace::Tracer& tracer) {
+    const auto address = server_address(options.server);
+    if (!address) {
+        co_return address.error();
     }
     const Bytes wire = encode_message(query);
     const std::uint64_t conn = trace::Tracer::next_connection_id();
     const std::string peer = options.server.to_string();
-    asio::io_context io;
-    Attempt attempt;
-    bool truncated = false;
-    bool tcp = options.tcp;
-    trace_message(tracer, conn, peer, trace::Direction::to_server, query, tcp);
-    if (!tcp) {
-        asio::co_spawn(
-            io, over_udp({address, options.server.port}, wire, query, options, attempt, truncated),
-            asio::detached);
-        io.run();
-        if (attempt.result) {
-            trace_message(tracer, conn, peer, trace::Direction::to_client, attempt.result->reply,
-                          false);
+    trace_message(tracer, conn, peer, trace::Direction::to_server, query, options.tcp);
+    if (!options.tcp) {
+        bool truncated = false;
+        auto result =
+            co_await over_udp({*address, options.server.port}, wire, query, options, truncated);
+        if (result) {
+            trace_message(tracer, conn, peer, trace::Direction::to_client, result->reply, false);
         }
-        if (!attempt.result || !truncated || !options.tcp_on_truncation) {
-            return std::move(attempt.result);
+        if (!result || !truncated || !options.tcp_on_truncation) {
+            co_return result;
         }
-        tcp = true;  // RFC 7766 section 5: retry over TCP
-        io.restart();
         if (tracer.enabled()) {
             trace::Recorder rec;
             rec.enable(true);
-            rec.record(trace::Direction::note, "truncated, retrying over TCP");
+            rec.record(trace::Direction::note,
+                       "truncated, retrying over TCP");  // RFC 7766 section 5
             tracer.flush(rec, conn, "dns", peer);
         }
     }
-    asio::co_spawn(io, over_tcp({address, options.server.port}, wire, query, options, attempt),
-                   asio::detached);
-    io.run();
-    if (attempt.result) {
-        trace_message(tracer, conn, peer, trace::Direction::to_client, attempt.result->reply, true);
+    auto result = co_await over_tcp({*address, options.server.port}, wire, query, options);
+    if (result) {
+        trace_message(tracer, conn, peer, trace::Direction::to_client, result->reply, true);
     }
-    return std::move(attempt.result);
+    co_return result;
+}
+
+Result<Exchange> exchange(const Message& query, const ExchangeOptions& options,
+                          trace::Tracer& tracer) {
+    asio::io_context io;
+    std::optional<Result<Exchange>> out;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> { out = co_await async_exchange(query, options, tracer); },
+        asio::detached);
+    io.run();
+    return out ? std::move(*out) : Result<Exchange>(make_error("the query did not run"));
+}
+
+asio::awaitable<Result<TransferResult>> async_transfer(Name origin, HostPort primary,
+                                                       std::optional<std::uint32_t> have_serial,
+                                                       std::chrono::milliseconds timeout,
+                                                       trace::Tracer& tracer) {
+    const auto address = server_address(primary);
+    if (!address) {
+        co_return address.error();
+    }
+    Message query;
+    query.header.id = static_cast<std::uint16_t>(std::random_device{}());
+    const RRType type = have_serial ? RRType::IXFR : RRType::AXFR;
+    query.questions.push_back({origin, type, RRClass::IN});
+    if (have_serial) {
+        // RFC 1995 section 3: our SOA, of which only the serial matters.
+        Soa soa;
+        soa.serial = *have_serial;
+        query.authority.push_back({origin, RRType::SOA, RRClass::IN, 0, encode_soa(soa)});
+    }
+    const std::string peer = primary.to_string();
+    const std::uint64_t conn = trace::Tracer::next_connection_id();
+    trace_message(tracer, conn, peer, trace::Direction::to_server, query, true);
+    auto ex = co_await asio::this_coro::executor;
+    asio::ip::tcp::socket sock(ex);
+    auto sent =
+        co_await connect_and_send(sock, {*address, primary.port}, encode_message(query), timeout);
+    if (!sent) {
+        co_return sent.error();
+    }
+    IncomingTransfer incoming(origin, have_serial);
+    TransferResult result;
+    while (true) {
+        auto buf = co_await read_framed(sock, peer, timeout);
+        if (!buf) {
+            co_return buf.error();
+        }
+        auto reply = decode_message(*buf);
+        if (!reply) {
+            co_return make_error("malformed transfer message from " + peer + ": " +
+                                 reply.error().message);
+        }
+        if (reply->header.id != query.header.id) {
+            co_return make_error("transfer message with the wrong id from " + peer);
+        }
+        ++result.messages;
+        if (tracer.enabled()) {
+            trace::Recorder rec;
+            rec.enable(true);
+            rec.record(trace::Direction::to_client, summarize_message(*reply));
+            tracer.flush(rec, conn, "dns-xfr", peer);
+        }
+        const auto status = incoming.feed(*reply);
+        if (status == IncomingTransfer::Status::failed) {
+            co_return make_error(type_to_text(type) + " from " + peer + ": " + incoming.error());
+        }
+        if (status == IncomingTransfer::Status::done) {
+            break;
+        }
+    }
+    std::error_code ignored;
+    sock.close(ignored);
+    result.up_to_date = incoming.up_to_date();
+    result.incremental = incoming.is_incremental();
+    result.serial = incoming.new_serial();
+    result.records = std::move(incoming.records());
+    result.diffs = std::move(incoming.diffs());
+    co_return result;
 }
 
 }  // namespace l7::dns

@@ -3,13 +3,16 @@
 // back truncated) or TCP. Replies are matched on id and question (RFC 5452 section 9.1), so a
 // stray or forged datagram is ignored rather than believed.
 
+#include <asio/awaitable.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "core/endpoint.hpp"
 #include "core/result.hpp"
 #include "core/trace/tracer.hpp"
 #include "dns/message.hpp"
+#include "dns/zone.hpp"
 
 namespace l7::dns {
 
@@ -33,5 +36,23 @@ struct Exchange {
 // 127.0.0.1:53 after 3 tries", "connection refused by ...", "malformed reply: ...").
 Result<Exchange> exchange(const Message& query, const ExchangeOptions& options,
                           trace::Tracer& tracer);
+// The same as a coroutine, for servers (a secondary's SOA checks, NOTIFY).
+asio::awaitable<Result<Exchange>> async_exchange(Message query, ExchangeOptions options,
+                                                 trace::Tracer& tracer);
+
+// A zone transfer from `primary` over TCP: IXFR from `have_serial` when given (an IXFR reply
+// may still be a whole zone), else AXFR. Every read has `timeout`.
+struct TransferResult {
+    bool up_to_date = false;
+    bool incremental = false;
+    std::uint32_t serial = 0;
+    std::vector<ResourceRecord> records;  // whole zone, SOA first
+    std::vector<ZoneDiff> diffs;          // incremental changes, oldest first
+    std::size_t messages = 0;
+};
+asio::awaitable<Result<TransferResult>> async_transfer(Name origin, HostPort primary,
+                                                       std::optional<std::uint32_t> have_serial,
+                                                       std::chrono::milliseconds timeout,
+                                                       trace::Tracer& tracer);
 
 }  // namespace l7::dns

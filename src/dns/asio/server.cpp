@@ -8,6 +8,7 @@
 
 #include "core/log.hpp"
 #include "dns/message_text.hpp"
+#include "dns/transfer.hpp"
 #include "net/timeout.hpp"
 
 namespace l7::dns {
@@ -44,8 +45,58 @@ std::string to_string(const Endpoint& ep) {
     return HostPort{ep.address().to_string(), ep.port()}.to_string();
 }
 
+// Everything but a zone transfer over TCP: NOTIFY, UPDATE and queries. `info.transfer` tells
+// the caller that the message was an AXFR or IXFR query.
+std::size_t handle_message(const ZoneSet& zones, std::span<const std::uint8_t> query,
+                           std::span<std::uint8_t> out, Transport transport,
+                           const asio::ip::address& from, const ServerOptions& options,
+                           ResponseInfo& info) {
+    const auto header = read_header(query);
+    if (!header || header->qr) {
+        return 0;
+    }
+    if (header->opcode == Opcode::NOTIFY) {
+        const auto notify = parse_notify(query);
+        if (!notify) {
+            return error_response(query, Rcode::FORMERR, out);
+        }
+        if (!options.on_notify) {
+            return notify_response(*notify, Rcode::NOTIMP, out);
+        }
+        return notify_response(*notify, options.on_notify(*notify, from), out);
+    }
+    if (header->opcode == Opcode::UPDATE) {
+        if (!options.on_update) {
+            return error_response(query, Rcode::NOTIMP, out);
+        }
+        return options.on_update(query, out, from);
+    }
+    const std::size_t size = respond(zones, query, out, transport, options.responder, &info);
+    if (info.transfer && transport == Transport::udp) {
+        // RFC 1995 section 2: an IXFR over UDP gets the current SOA, which tells the client
+        // it is up to date or should ask again over TCP.
+        const auto tq = parse_transfer_query(query);
+        if (tq && tq->question.type == RRType::IXFR && options.allow_transfer.allows(from)) {
+            const Zone* zone = zones.find_zone(tq->question.name.wire());
+            if (zone != nullptr && zone->origin() == tq->question.name && zone->soa() != nullptr) {
+                MessageBuilder b(out, std::min<std::size_t>(out.size(), 512));
+                Header h;
+                h.id = tq->id;
+                h.qr = true;
+                h.aa = true;
+                b.header(h);
+                (void)b.question(tq->question);
+                (void)b.add(Section::answer, zone->origin().wire(), RRType::SOA, RRClass::IN,
+                            zone->soa()->ttl(), *zone->soa()->begin());
+                return b.finish().size();
+            }
+        }
+    }
+    return size;
+}
+
 asio::awaitable<void> serve_udp(std::shared_ptr<asio::ip::udp::socket> shared, net::Task& task,
-                                std::shared_ptr<ZoneStore> store, ResponderOptions options,
+                                std::shared_ptr<ZoneStore> store, const ServerOptions& options,
                                 trace::Tracer& tracer) {
     asio::ip::udp::socket& sock = *shared;
     ZoneView zones(*store);
@@ -69,7 +120,9 @@ asio::awaitable<void> serve_udp(std::shared_ptr<asio::ip::udp::socket> shared, n
             continue;
         }
         const auto query = std::span<const std::uint8_t>(in.data(), n);
-        const std::size_t size = respond(zones.get(), query, out, Transport::udp, options);
+        ResponseInfo info;
+        const std::size_t size = handle_message(zones.get(), query, out, Transport::udp,
+                                                sender.address(), options, info);
         if (tracer.enabled()) {
             trace_exchange(tracer, "dns", to_string(sender), trace::Tracer::next_connection_id(),
                            query, std::span<const std::uint8_t>(out.data(), size));
@@ -79,6 +132,41 @@ asio::awaitable<void> serve_udp(std::shared_ptr<asio::ip::udp::socket> shared, n
                                         net::as_tuple_awaitable);
         }
     }
+}
+
+// Streams an AXFR or IXFR reply (transfer.hpp), one length-prefixed message at a time.
+asio::awaitable<bool> send_transfer(asio::ip::tcp::socket& sock, std::shared_ptr<const Zone> zone,
+                                    const TransferQuery& query, std::vector<std::uint8_t>& out,
+                                    const std::string& peer, trace::Tracer& tracer,
+                                    std::uint64_t conn) {
+    OutgoingTransfer transfer(zone, query);
+    std::size_t messages = 0;
+    while (true) {
+        const std::size_t size = transfer.next(std::span(out).subspan(2));
+        if (size == 0) {
+            break;
+        }
+        ++messages;
+        if (tracer.enabled()) {
+            trace_exchange(tracer, "dns-xfr", peer, conn, {},
+                           std::span<const std::uint8_t>(out.data() + 2, size));
+        }
+        out[0] = static_cast<std::uint8_t>(size >> 8);
+        out[1] = static_cast<std::uint8_t>(size);
+        auto written = co_await net::with_timeout(
+            asio::async_write(sock, asio::buffer(out.data(), size + 2), net::as_tuple_awaitable),
+            write_timeout);
+        if (!written || std::get<0>(*written)) {
+            log::warn("dns", peer + ": transfer of " + zone->origin().to_text() + " interrupted");
+            co_return false;
+        }
+    }
+    log::info("dns", peer + ": " + type_to_text(query.question.type) + " " +
+                         zone->origin().to_text() + " serial " + std::to_string(zone->serial()) +
+                         ": " + std::to_string(transfer.records_sent()) + " records in " +
+                         std::to_string(messages) + (messages == 1 ? " message" : " messages") +
+                         (transfer.incremental() ? " (incremental)" : ""));
+    co_return true;
 }
 
 asio::awaitable<void> serve_tcp(asio::ip::tcp::socket sock, net::Task& task,
@@ -115,8 +203,33 @@ asio::awaitable<void> serve_tcp(asio::ip::tcp::socket sock, net::Task& task,
             break;
         }
         const auto query = std::span<const std::uint8_t>(in.data(), length);
-        const std::size_t size = respond(zones.get(), query, std::span(out).subspan(2),
-                                         Transport::tcp, options.responder);
+        ResponseInfo info;
+        std::size_t size = handle_message(zones.get(), query, std::span(out).subspan(2),
+                                          Transport::tcp, remote.address(), options, info);
+        if (info.transfer) {
+            const auto tq = parse_transfer_query(query);
+            if (tq && !options.allow_transfer.allows(remote.address())) {
+                log::info("dns", peer + ": " + type_to_text(tq->question.type) + " " +
+                                     tq->question.name.to_text() +
+                                     " refused (not in allow-transfer)");
+                size = error_response(query, Rcode::REFUSED, std::span(out).subspan(2));
+            } else if (tq) {
+                const auto zone = store->find(tq->question.name);
+                if (!zone) {
+                    size = error_response(query, Rcode::NOTAUTH, std::span(out).subspan(2));
+                } else {
+                    if (tracer.enabled()) {
+                        trace_exchange(tracer, "dns-xfr", peer, conn, query, {});
+                    }
+                    const bool sent =
+                        co_await send_transfer(sock, zone, *tq, out, peer, tracer, conn);
+                    if (!sent) {
+                        break;
+                    }
+                    continue;
+                }
+            }
+        }
         if (tracer.enabled()) {
             trace_exchange(tracer, "dns-tcp", peer, conn, query,
                            std::span<const std::uint8_t>(out.data() + 2, size));
@@ -137,6 +250,14 @@ asio::awaitable<void> serve_tcp(asio::ip::tcp::socket sock, net::Task& task,
     sock.close(ec);
 }
 
+// Keeps the options alive for as long as the loop runs.
+asio::awaitable<void> serve_udp_owning(std::shared_ptr<asio::ip::udp::socket> sock, net::Task& task,
+                                       std::shared_ptr<ZoneStore> store,
+                                       std::shared_ptr<const ServerOptions> options,
+                                       trace::Tracer& tracer) {
+    co_await serve_udp(std::move(sock), task, std::move(store), *options, tracer);
+}
+
 }  // namespace
 
 BoundServer start_server(net::Runtime& runtime, const ServerOptions& options,
@@ -144,10 +265,11 @@ BoundServer start_server(net::Runtime& runtime, const ServerOptions& options,
     BoundServer bound;
     for (const HostPort& requested : options.listen) {
         // Bind UDP first; an ephemeral port request then takes the same number for TCP.
-        auto udp_loop = [zones, responder = options.responder, &tracer](
+        auto shared_options = std::make_shared<const ServerOptions>(options);
+        auto udp_loop = [zones, shared_options, &tracer](
                             std::shared_ptr<asio::ip::udp::socket> sock,
                             net::Task& task) -> asio::awaitable<void> {
-            return serve_udp(std::move(sock), task, zones, responder, tracer);
+            return serve_udp_owning(std::move(sock), task, zones, shared_options, tracer);
         };
         const auto udp = runtime.listen_udp(requested, udp_loop);
         HostPort tcp_address = requested;

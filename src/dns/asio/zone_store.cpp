@@ -1,52 +1,135 @@
 #include "dns/asio/zone_store.hpp"
 
+#include <filesystem>
+
 #include "core/log.hpp"
 #include "dns/master.hpp"
 
 namespace l7::dns {
 
 bool ZoneStore::load() {
-    const auto old = current();
-    auto next = std::make_shared<ZoneSet>();
     bool all_ok = true;
     for (const ZoneSource& source : sources_) {
+        const std::string name = source.origin.to_text();
+        const auto old = find(source.origin);
+        if (source.is_secondary()) {
+            // A secondary's saved copy only bridges the time until the first transfer.
+            if (old || source.file.empty() || !std::filesystem::exists(source.file)) {
+                continue;
+            }
+        }
         MasterFile file = load_master_file(source.file, source.origin);
         auto zone = file.has_errors() ? nullptr : build_zone(source.origin, file);
         for (const MasterProblem& p : file.problems) {
             (p.error ? log::error : log::warn)("dns", file.describe(p));
         }
-        const std::string name = source.origin.to_text();
-        if (zone) {
-            log::info("dns", "zone " + name + ": loaded serial " + std::to_string(zone->serial()) +
-                                 ", " + std::to_string(zone->record_count()) + " records");
-            next->add(std::move(zone));
+        if (!zone) {
+            all_ok = false;
+            log::error("dns", "zone " + name +
+                                  (old ? ": not reloaded due to errors; serving the old data"
+                                       : ": not loaded due to errors"));
             continue;
         }
-        all_ok = false;
-        const Zone* previous = old->find_zone(source.origin.wire());
-        if (previous != nullptr && previous->origin() == source.origin) {
-            log::error("dns",
-                       "zone " + name + ": not reloaded due to errors; serving the old data");
-            for (const auto& z : old->zones()) {
-                if (z.get() == previous) {
-                    next->add(z);
+        std::optional<ZoneDiff> change;
+        if (old) {
+            if (old->serial() == zone->serial()) {
+                const ZoneDiff d = diff_zones(*old, *zone);
+                if (d.removed.size() > 1 || d.added.size() > 1) {
+                    log::warn(
+                        "dns",
+                        "zone " + name + ": the file changed but its serial did not (" +
+                            std::to_string(zone->serial()) +
+                            "); keeping the old data, as secondaries could not see the change");
+                } else {
+                    log::info("dns", "zone " + name + ": unchanged");
                 }
+                continue;
             }
+            change = diff_zones(*old, *zone);  // BIND's ixfr-from-differences
+        }
+        log::info("dns", "zone " + name + ": loaded serial " + std::to_string(zone->serial()) +
+                             ", " + std::to_string(zone->record_count()) + " records");
+        publish(std::move(zone), std::move(change));
+    }
+    return all_ok;
+}
+
+void ZoneStore::publish(std::shared_ptr<Zone> zone, std::optional<ZoneDiff> change) {
+    const Name origin = zone->origin();
+    const auto old = find(origin);
+    if (old) {
+        auto history = std::make_shared<std::vector<ZoneDiff>>(old->history());
+        if (change) {
+            history->push_back(std::move(*change));
         } else {
-            log::error("dns", "zone " + name + ": not loaded due to errors");
+            history->clear();  // a whole new zone (AXFR): earlier changes no longer apply
+        }
+        if (history->size() > kMaxHistory) {
+            history->erase(history->begin(),
+                           history->end() - static_cast<std::ptrdiff_t>(kMaxHistory));
+        }
+        zone->set_history(std::move(history));
+    }
+    const bool moved = !old || old->serial() != zone->serial();
+    swap_in(origin, std::move(zone));
+    if (moved) {
+        std::vector<ChangeListener> listeners;
+        {
+            std::lock_guard lock(mutex_);
+            listeners = listeners_;
+        }
+        for (const auto& listener : listeners) {
+            listener(origin);
         }
     }
-    {
-        std::lock_guard lock(mutex_);
-        zones_ = std::move(next);
+}
+
+void ZoneStore::withdraw(const Name& origin) {
+    swap_in(origin, nullptr);
+}
+
+void ZoneStore::swap_in(const Name& origin, std::shared_ptr<const Zone> zone) {
+    std::lock_guard lock(mutex_);
+    auto next = std::make_shared<ZoneSet>();
+    for (const auto& z : zones_->zones()) {
+        if (!(z->origin() == origin)) {
+            next->add(z);
+        }
     }
+    if (zone) {
+        next->add(std::move(zone));
+    }
+    zones_ = std::move(next);
     generation_.fetch_add(1, std::memory_order_release);
-    return all_ok;
 }
 
 std::shared_ptr<const ZoneSet> ZoneStore::current() const {
     std::lock_guard lock(mutex_);
     return zones_;
+}
+
+std::shared_ptr<const Zone> ZoneStore::find(const Name& origin) const {
+    const auto zones = current();
+    for (const auto& z : zones->zones()) {
+        if (z->origin() == origin) {
+            return z;
+        }
+    }
+    return nullptr;
+}
+
+const ZoneSource* ZoneStore::source(const Name& origin) const {
+    for (const ZoneSource& s : sources_) {
+        if (s.origin == origin) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+void ZoneStore::on_change(ChangeListener listener) {
+    std::lock_guard lock(mutex_);
+    listeners_.push_back(std::move(listener));
 }
 
 }  // namespace l7::dns
