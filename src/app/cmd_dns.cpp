@@ -12,8 +12,11 @@
 #include "dns/asio/client.hpp"
 #include "dns/asio/maintenance.hpp"
 #include "dns/asio/server.hpp"
+#include "dns/asio/update_service.hpp"
 #include "dns/master.hpp"
 #include "dns/message_text.hpp"
+#include "dns/rdata.hpp"
+#include "dns/tsig.hpp"
 #include "dns/zone.hpp"
 
 namespace l7::app {
@@ -61,6 +64,7 @@ struct ServeSettings {
     std::vector<dns::ZoneSource> zones;
     std::vector<HostPort> notify;  // for every primary zone
     std::vector<std::string> allow_transfer;
+    dns::TsigKeyring keys;
     std::vector<HostPort> listen;
     unsigned threads = 0;
     dns::ServerOptions server;
@@ -139,6 +143,7 @@ void add_serve(CLI::App& dns_cmd, Context& ctx) {
     auto secondaries = std::make_shared<std::vector<std::string>>();
     auto notify = std::make_shared<std::vector<std::string>>();
     auto allow_transfer = std::make_shared<std::vector<std::string>>();
+    auto tsig_keys = std::make_shared<std::vector<std::string>>();
     auto listen = std::make_shared<std::vector<std::string>>();
     auto config_path = std::make_shared<std::string>();
     auto threads = std::make_shared<unsigned>(0);
@@ -161,6 +166,9 @@ void add_serve(CLI::App& dns_cmd, Context& ctx) {
                     "Who may transfer zones (AXFR/IXFR): an address, a prefix, any or none")
         ->type_name("PREFIX")
         ->default_str("127.0.0.0/8 ::1");
+    cmd->add_option("--tsig-key", *tsig_keys,
+                    "Accept dynamic updates signed with this key (RFC 2136, RFC 8945)")
+        ->type_name("[ALG:]NAME:SECRET");
     cmd->add_option("-l,--listen", *listen, "Address to listen on, UDP and TCP; repeat for several")
         ->check(listen_address_validator())
         ->type_name("ADDR:PORT")
@@ -189,6 +197,12 @@ IXFR, and sends NOTIFY to every --notify target. A --secondary zone is transferr
 primary at start, checked every SOA refresh interval, re-fetched at once on NOTIFY from the
 primary, and dropped after the SOA expire time without contact.
 
+Dynamic update (RFC 2136): UPDATE messages signed with a --tsig-key (HMAC-SHA256 unless
+given) change primary zones; prerequisites are checked, the SOA serial is raised, the change
+is written to FILE.jnl and fsynced before the reply, replayed at the next start, served by
+IXFR and announced by NOTIFY. Unsigned updates are refused. `l7 dns update` and nsupdate
+are clients.
+
 Configuration file (--config):
   listen = ["127.0.0.1:5353"]
   threads = 2
@@ -199,6 +213,9 @@ Configuration file (--config):
   origin = "example.com"
   file = "example.com.zone"      # relative to the configuration file
   notify = ["127.0.0.1:5301"]    # secondaries to tell of changes
+  [[key]]                        # TSIG key for dynamic updates
+  name = "registrar"
+  secret = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"   # base64; algorithm defaults to hmac-sha256
   [[zone]]
   origin = "example.org"
   primary = "127.0.0.1:5300"     # a secondary zone
@@ -239,6 +256,13 @@ Examples:
             if (!allow_transfer->empty()) {
                 s.allow_transfer = *allow_transfer;
             }
+            for (const std::string& text : *tsig_keys) {
+                auto key = dns::parse_tsig_key(text);
+                if (!key) {
+                    throw UsageError("--tsig-key: " + key.error().message);
+                }
+                s.keys.add(std::move(*key));
+            }
             if (!s.allow_transfer.empty()) {
                 s.server.allow_transfer = dns::AddressList();
                 for (const std::string& entry : s.allow_transfer) {
@@ -268,6 +292,12 @@ Examples:
             s.server.on_notify = [&maintenance](const dns::NotifyRequest& n,
                                                 const asio::ip::address& from) {
                 return maintenance.notified(n, from);
+            };
+            auto updates = std::make_shared<dns::UpdateService>(store, s.keys);
+            s.server.on_update = [updates](std::span<const std::uint8_t> query,
+                                           std::span<std::uint8_t> out,
+                                           const asio::ip::address& from) {
+                return updates->handle(query, out, from);
             };
             try {
                 dns::start_server(runtime, s.server, store, ctx.tracer);
@@ -481,6 +511,301 @@ Examples:
     });
 }
 
+// Splits "NAME TYPE RDATA..." and parses it relative to the zone; TTL 0 and class as given.
+dns::ResourceRecord parse_update_record(const std::string& text, const dns::Name& zone,
+                                        bool with_ttl, dns::RRClass klass,
+                                        const std::string& option) {
+    // The zone file parser reads the line, so RDATA has its usual text form.
+    const std::string line = with_ttl ? text : [&] {
+        std::istringstream words(text);
+        std::string owner;
+        std::string rest;
+        words >> owner;
+        std::getline(words, rest);
+        return owner + " 0" + rest;
+    }();
+    dns::MasterFile parsed = dns::parse_master(line, option, zone);
+    if (parsed.has_errors() || parsed.records.size() != 1) {
+        const std::string why =
+            parsed.problems.empty() ? "expected one record" : parsed.problems.front().message;
+        throw UsageError(option + " '" + text + "': " + why);
+    }
+    dns::ResourceRecord rr = parsed.records.front().rr;
+    rr.klass = klass;
+    if (!rr.owner.is_subdomain_of(zone)) {
+        throw UsageError(option + " '" + text + "': " + rr.owner.to_text() +
+                         " is outside the zone " + zone.to_text());
+    }
+    return rr;
+}
+
+// "NAME [TYPE]" for deletions and prerequisites that carry no RDATA.
+dns::ResourceRecord parse_name_type(const std::string& text, const dns::Name& zone,
+                                    dns::RRClass klass, const std::string& option) {
+    std::istringstream words(text);
+    std::string owner;
+    std::string type_text;
+    std::string extra;
+    words >> owner >> type_text >> extra;
+    auto name = dns::Name::parse(owner, zone);
+    if (owner.empty() || !name) {
+        throw UsageError(option + " '" + text + "': expected NAME [TYPE]");
+    }
+    dns::RRType type = dns::RRType::ANY;
+    if (!type_text.empty()) {
+        auto t = dns::type_from_text(type_text);
+        if (!t) {
+            throw UsageError(option + " '" + text + "': unknown type '" + type_text + "'");
+        }
+        type = *t;
+    }
+    if (!extra.empty()) {
+        throw UsageError(option + " '" + text + "': unexpected '" + extra + "'");
+    }
+    if (!name->is_subdomain_of(zone)) {
+        throw UsageError(option + " '" + text + "': outside the zone " + zone.to_text());
+    }
+    return {*name, type, klass, 0, {}};
+}
+
+struct UpdateFlags {
+    CommonOptions common;
+    std::string server = "127.0.0.1:53";
+    std::string key;
+    std::string timeout = "5s";
+    bool tcp = false;
+};
+
+void add_update_flags(CLI::App& cmd, UpdateFlags& f) {
+    add_common_options(cmd, f.common);
+    cmd.add_option("-s,--server", f.server, "The zone's primary server")
+        ->check(host_port_validator())
+        ->type_name("HOST:PORT")
+        ->default_str("127.0.0.1:53");
+    cmd.add_option("-k,--key", f.key, "Sign with this TSIG key (as nsupdate -y)")
+        ->type_name("[ALG:]NAME:SECRET");
+    cmd.add_option("--timeout", f.timeout, "Wait this long for each try")
+        ->check(duration_validator())
+        ->type_name("DURATION")
+        ->default_str("5s");
+    cmd.add_flag("--tcp", f.tcp, "Send over TCP");
+}
+
+// Sends an UPDATE, checks the reply's signature, prints one line; the exit status is 0 for
+// NOERROR, 1 for anything else.
+int send_update(dns::Message update, const UpdateFlags& f, Context& ctx, const std::string& done) {
+    std::optional<dns::TsigKey> key;
+    if (!f.key.empty()) {
+        auto k = dns::parse_tsig_key(f.key);
+        if (!k) {
+            throw UsageError("--key: " + k.error().message);
+        }
+        key = std::move(*k);
+    }
+    update.header.id = static_cast<std::uint16_t>(std::random_device{}());
+    update.header.opcode = dns::Opcode::UPDATE;
+    dns::ExchangeOptions o;
+    o.server = parse_server(f.server);
+    o.tcp = f.tcp;
+    o.timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration_option(f.timeout));
+    auto request_mac = std::make_shared<dns::Bytes>();
+    const auto now = static_cast<std::uint64_t>(std::time(nullptr));
+    if (key) {
+        o.sign = [&key, now, request_mac](dns::Bytes wire) {
+            auto signed_wire = dns::tsig_sign(wire, *key, now, {}, 0, {}, request_mac.get());
+            return signed_wire ? std::move(*signed_wire) : wire;
+        };
+    }
+    auto result = dns::exchange(update, o, ctx.tracer);
+    if (!result) {
+        std::cerr << "l7 dns: update failed: " << result.error().message << '\n';
+        return 1;
+    }
+    if (key) {
+        dns::TsigKeyring ring;
+        ring.add(*key);
+        const auto check = dns::tsig_verify(result->reply_wire, ring, now, *request_mac);
+        if (!check.present) {
+            std::cerr << "l7 dns: warning: the reply is not signed\n";
+        } else if (check.rcode != dns::Rcode::NOERROR || check.error != dns::Rcode::NOERROR) {
+            std::cerr << "l7 dns: the reply's TSIG check failed: "
+                      << dns::rcode_to_text(check.error) << '\n';
+            return 1;
+        }
+    }
+    const dns::Rcode rcode = result->reply.rcode();
+    if (rcode != dns::Rcode::NOERROR) {
+        std::cerr << "l7 dns: update refused by " << o.server.to_string() << ": "
+                  << dns::rcode_to_text(rcode) << '\n';
+        return 1;
+    }
+    std::cout << done << " (NOERROR from " << o.server.to_string() << ")\n";
+    return 0;
+}
+
+void add_update(CLI::App& dns_cmd, Context& ctx) {
+    auto f = std::make_shared<UpdateFlags>();
+    auto zone = std::make_shared<std::string>();
+    auto adds = std::make_shared<std::vector<std::string>>();
+    auto deletes = std::make_shared<std::vector<std::string>>();
+    auto delete_records = std::make_shared<std::vector<std::string>>();
+    auto need_name = std::make_shared<std::vector<std::string>>();
+    auto need_no_name = std::make_shared<std::vector<std::string>>();
+    auto need_rrset = std::make_shared<std::vector<std::string>>();
+    auto need_no_rrset = std::make_shared<std::vector<std::string>>();
+    auto* cmd = dns_cmd.add_subcommand(
+        "update", "Change records in a zone by dynamic update (RFC 2136), like nsupdate");
+    add_update_flags(*cmd, *f);
+    cmd->add_option("-z,--zone", *zone, "The zone to change")->required();
+    cmd->add_option("--add", *adds,
+                    "Add a record: 'NAME TTL TYPE RDATA' (names relative to the zone)");
+    cmd->add_option("--delete", *deletes, "Delete a name's records, or one RRset: 'NAME [TYPE]'");
+    cmd->add_option("--delete-record", *delete_records, "Delete one record: 'NAME TYPE RDATA'");
+    cmd->add_option("--require-name", *need_name, "Only if NAME has records (prerequisite)");
+    cmd->add_option("--require-no-name", *need_no_name, "Only if NAME has no records");
+    cmd->add_option("--require-rrset", *need_rrset, "Only if the RRset exists: 'NAME TYPE'");
+    cmd->add_option("--require-no-rrset", *need_no_rrset,
+                    "Only if the RRset does not exist: 'NAME TYPE'");
+    cmd->footer(R"(Prerequisites are checked first; if one fails nothing changes and the server's
+rcode (YXDOMAIN, NXDOMAIN, YXRRSET, NXRRSET) is printed. Deletions and additions apply in
+the order: --delete, --delete-record, --add.
+
+Exit status: 0 when the server answered NOERROR, 1 otherwise, 2 for usage errors.
+
+Examples:
+  l7 dns update -s 127.0.0.1:5353 -z example.com -k registrar:c2VjcmV0 \
+      --add 'www 300 A 192.0.2.80' --delete 'old'
+  l7 dns update -s 127.0.0.1:5353 -z example.com -k registrar:c2VjcmV0 \
+      --require-no-name new --add 'new 300 TXT "first"')");
+    cmd->callback([=, &ctx] {
+        ctx.action = [=, &ctx] {
+            apply_common_options(f->common, ctx, false);
+            const dns::Name origin = parse_origin(*zone, "--zone");
+            dns::Message m;
+            m.questions.push_back({origin, dns::RRType::SOA, dns::RRClass::IN});
+            for (const auto& t : *need_name) {
+                m.answers.push_back(
+                    parse_name_type(t, origin, dns::RRClass::ANY, "--require-name"));
+                m.answers.back().type = dns::RRType::ANY;
+            }
+            for (const auto& t : *need_no_name) {
+                m.answers.push_back(
+                    parse_name_type(t, origin, dns::RRClass::NONE, "--require-no-name"));
+                m.answers.back().type = dns::RRType::ANY;
+            }
+            for (const auto& t : *need_rrset) {
+                m.answers.push_back(
+                    parse_name_type(t, origin, dns::RRClass::ANY, "--require-rrset"));
+            }
+            for (const auto& t : *need_no_rrset) {
+                m.answers.push_back(
+                    parse_name_type(t, origin, dns::RRClass::NONE, "--require-no-rrset"));
+            }
+            for (const auto& t : *deletes) {
+                m.authority.push_back(parse_name_type(t, origin, dns::RRClass::ANY, "--delete"));
+            }
+            for (const auto& t : *delete_records) {
+                m.authority.push_back(
+                    parse_update_record(t, origin, false, dns::RRClass::NONE, "--delete-record"));
+                m.authority.back().ttl = 0;
+            }
+            for (const auto& t : *adds) {
+                m.authority.push_back(
+                    parse_update_record(t, origin, true, dns::RRClass::IN, "--add"));
+            }
+            if (m.authority.empty()) {
+                throw UsageError("nothing to change: give --add, --delete or --delete-record");
+            }
+            return send_update(m, *f, ctx, "zone " + origin.to_text() + " updated");
+        };
+    });
+}
+
+void add_register(CLI::App& dns_cmd, Context& ctx) {
+    auto f = std::make_shared<UpdateFlags>();
+    auto domain = std::make_shared<std::string>();
+    auto zone = std::make_shared<std::string>();
+    auto ns = std::make_shared<std::vector<std::string>>();
+    auto ttl = std::make_shared<std::uint32_t>(172800);
+    auto* cmd = dns_cmd.add_subcommand(
+        "register", "Register a domain with its TLD: put its NS records and glue in the TLD zone");
+    add_update_flags(*cmd, *f);
+    cmd->add_option("DOMAIN", *domain, "The domain being registered, e.g. networkutopia.com")
+        ->required();
+    cmd->add_option("--ns", *ns,
+                    "A name server of the domain, with its address when it lies inside the domain")
+        ->type_name("NAME[=ADDR]")
+        ->required();
+    cmd->add_option("--zone", *zone, "The TLD zone (default: the domain's parent)");
+    cmd->add_option("--ttl", *ttl, "TTL of the NS and glue records")->default_str("172800");
+    cmd->footer(
+        R"(What a registrar does (the course's networkutopia.com example): one dynamic update
+to the TLD server replaces the domain's NS RRset and the glue A/AAAA records of in-domain
+name servers, so resolvers that ask the TLD are referred to the domain's own servers.
+
+Example:
+  l7 dns register networkutopia.com -s 127.10.1.3:53 -k registrar:c2VjcmV0 \
+      --ns dns1.networkutopia.com=212.212.212.1 --ns dns2.networkutopia.com=212.212.212.2)");
+    cmd->callback([=, &ctx] {
+        ctx.action = [=, &ctx] {
+            apply_common_options(f->common, ctx, false);
+            const dns::Name name = parse_origin(*domain, "DOMAIN");
+            if (name.is_root() || name.label_count() < 2) {
+                throw UsageError("DOMAIN: '" + *domain + "' has no parent zone to register in");
+            }
+            const dns::Name origin = zone->empty() ? name.parent() : parse_origin(*zone, "--zone");
+            if (!name.is_subdomain_of(origin) || name == origin) {
+                throw UsageError("DOMAIN " + name.to_text() + " is not below the zone " +
+                                 origin.to_text());
+            }
+            dns::Message m;
+            m.questions.push_back({origin, dns::RRType::SOA, dns::RRClass::IN});
+            m.authority.push_back({name, dns::RRType::NS, dns::RRClass::ANY, 0, {}});
+            std::size_t glue = 0;
+            std::vector<dns::ResourceRecord> adds;
+            for (const std::string& entry : *ns) {
+                const auto eq = entry.find('=');
+                const auto host = dns::Name::parse(entry.substr(0, eq));
+                if (!host) {
+                    throw UsageError("--ns " + entry + ": bad name server name");
+                }
+                const auto w = host->wire();
+                adds.push_back({name, dns::RRType::NS, dns::RRClass::IN, *ttl,
+                                dns::Bytes(w.begin(), w.end())});
+                if (eq == std::string::npos) {
+                    if (host->is_subdomain_of(name)) {
+                        throw UsageError("--ns " + entry +
+                                         ": a name server inside the domain needs its address "
+                                         "(glue): NAME=ADDR");
+                    }
+                    continue;
+                }
+                const std::string address = entry.substr(eq + 1);
+                const dns::RRType type =
+                    address.find(':') != std::string::npos ? dns::RRType::AAAA : dns::RRType::A;
+                std::vector<dns::TextToken> tokens{{address, false}};
+                auto rdata = dns::rdata_from_text(type, tokens, dns::Name());
+                if (!rdata) {
+                    throw UsageError("--ns " + entry + ": " + rdata.error().message);
+                }
+                if (!host->is_subdomain_of(origin)) {
+                    throw UsageError("--ns " + entry + ": glue for a name outside " +
+                                     origin.to_text() + " cannot go in this zone");
+                }
+                m.authority.push_back({*host, type, dns::RRClass::ANY, 0, {}});
+                adds.push_back({*host, type, dns::RRClass::IN, *ttl, std::move(*rdata)});
+                ++glue;
+            }
+            m.authority.insert(m.authority.end(), adds.begin(), adds.end());
+            return send_update(m, *f, ctx,
+                               name.to_text() + " registered in " + origin.to_text() + ": " +
+                                   std::to_string(ns->size()) + " NS, " + std::to_string(glue) +
+                                   " glue");
+        };
+    });
+}
+
 }  // namespace
 
 void register_dns_commands(CLI::App& root, Context& ctx) {
@@ -494,6 +819,8 @@ void register_dns_commands(CLI::App& root, Context& ctx) {
     add_serve(*dns_cmd, ctx);
     add_check_zone(*dns_cmd, ctx);
     add_query(*dns_cmd, ctx);
+    add_update(*dns_cmd, ctx);
+    add_register(*dns_cmd, ctx);
     for (CLI::App* verb : dns_cmd->get_subcommands({})) {
         add_env_names(*verb, "DNS");
     }

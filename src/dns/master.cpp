@@ -301,9 +301,15 @@ class FileParser {
             ttl = s_.last_ttl;
         } else if (*type == RRType::SOA) {
             ttl = decode_soa(*rdata)->minimum;
-            s_.last_ttl = ttl;
             problem(line.line, "no TTL specified; using the SOA minimum " + std::to_string(*ttl),
                     false);
+            if (*ttl > kMaxTtl) {
+                problem(line.line,
+                        "TTL " + std::to_string(*ttl) + " is above 2147483647 (RFC 2181); using 0",
+                        false);
+                ttl = 0;
+            }
+            s_.last_ttl = ttl;
         } else {
             return problem(line.line, "no TTL specified (add a TTL or a $TTL line)");
         }

@@ -27,6 +27,9 @@ Result<ResourceRecord> read_record(WireReader& r) {
     if (!r.ok()) {
         return make_error("record header truncated");
     }
+    if (rdlength == 0 && (rr.klass == RRClass::ANY || rr.klass == RRClass::NONE)) {
+        return rr;  // RFC 2136 section 2.4: prerequisites and deletions carry no RDATA
+    }
     auto rdata = read_rdata(r, rr.type, rdlength);
     if (!rdata) {
         return rdata.error();

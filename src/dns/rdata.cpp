@@ -405,7 +405,7 @@ void write_rdata(WireWriter& writer, RRType type, std::span<const std::uint8_t> 
     const std::size_t length_at = writer.size();
     writer.u16(0);
     const auto fields = rdata_fields(type);
-    if (fields.empty()) {
+    if (fields.empty() || rdata.empty()) {  // empty: an RFC 2136 deletion or prerequisite
         writer.bytes(rdata);
     } else {
         for_each_field(type, rdata, [&](Field f, std::span<const std::uint8_t> bytes) {
@@ -530,6 +530,9 @@ std::string rdata_to_text(RRType type, std::span<const std::uint8_t> rdata) {
             out += hex_encode(rdata);
         }
         return out;
+    }
+    if (rdata.empty()) {
+        return {};  // RFC 2136 deletions and prerequisites have no RDATA; dig prints nothing
     }
     std::string out;
     for_each_field(type, rdata, [&](Field f, std::span<const std::uint8_t> b) {

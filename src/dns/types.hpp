@@ -58,6 +58,7 @@ enum class Rcode : std::uint16_t {
     NOTAUTH = 9,
     NOTZONE = 10,
     BADVERS = 16,
+    BADSIG = 16,  // the TSIG error (RFC 8945), same number
     BADKEY = 17,
     BADTIME = 18,
     BADMODE = 19,

@@ -103,15 +103,19 @@ std::uint32_t Zone::serial() const {
 
 bool Zone::add(const ResourceRecord& rr) {
     auto [it, inserted] = nodes_.try_emplace(std::string(rr.owner.wire()));
-    if (inserted) {
-        // Create the empty non-terminals between this name and the apex.
+    Node& node = it->second;
+    if (inserted && rr.owner.wire_size() > origin_.wire_size()) {
+        // Create the empty non-terminals between this name and the apex, counting children.
         std::string_view up = wire_name::parent(rr.owner.wire());
-        while (up.size() > origin_.wire_size()) {
-            nodes_.try_emplace(std::string(up));
+        while (true) {
+            auto [parent, created] = nodes_.try_emplace(std::string(up));
+            ++parent->second.children;
+            if (!created || up.size() <= origin_.wire_size()) {
+                break;
+            }
             up = wire_name::parent(up);
         }
     }
-    Node& node = it->second;
     RRset* set = node.find(rr.type);
     if (set == nullptr) {
         node.rrsets.emplace_back(rr.type, rr.ttl);
@@ -136,8 +140,27 @@ bool Zone::remove(std::string_view owner_wire, RRType type, std::span<const std:
     --records_;
     if (set->empty()) {
         std::erase_if(it->second.rrsets, [](const RRset& s) { return s.empty(); });
+        prune(owner_wire);
     }
     return true;
+}
+
+void Zone::prune(std::string_view owner) {
+    const std::string copy(owner);  // `owner` may view a key this erases
+    std::string_view wire = copy;
+    while (wire.size() > origin_.wire_size()) {
+        const auto it = nodes_.find(wire);
+        if (it == nodes_.end() || !it->second.rrsets.empty() || it->second.children > 0) {
+            return;
+        }
+        nodes_.erase(it);
+        wire = wire_name::parent(wire);
+        const auto parent = nodes_.find(wire);
+        if (parent == nodes_.end()) {
+            return;
+        }
+        --parent->second.children;
+    }
 }
 
 bool Zone::remove_rrset(std::string_view owner_wire, RRType type) {
@@ -154,7 +177,11 @@ bool Zone::remove_rrset(std::string_view owner_wire, RRType type) {
         }
         return false;
     });
-    return sets.size() != before;
+    const bool removed = sets.size() != before;
+    if (removed) {
+        prune(owner_wire);  // `sets` may be gone after this
+    }
+    return removed;
 }
 
 std::string_view Zone::find_cut(std::string_view wire) const {

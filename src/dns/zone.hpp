@@ -74,6 +74,7 @@ class RRset {
 
 struct Node {
     std::vector<RRset> rrsets;
+    std::uint32_t children = 0;  // nodes directly below, so an emptied leaf can be removed
 
     const RRset* find(RRType type) const;
     RRset* find(RRType type);
@@ -139,6 +140,10 @@ class Zone {
     std::shared_ptr<const std::vector<ZoneDiff>> history_ptr() const { return history_; }
 
   private:
+    // Removes `wire` when it owns nothing and has no children, then its emptied ancestors:
+    // a deleted name stops existing (NXDOMAIN, not NODATA).
+    void prune(std::string_view wire);
+
     Name origin_;
     NodeMap nodes_;
     std::size_t records_ = 0;

@@ -98,6 +98,7 @@ asio::awaitable<Result<Exchange>> over_udp(asio::ip::udp::endpoint server, const
             truncated = reply->header.tc;
             Exchange e;
             e.reply = std::move(*reply);
+            e.reply_wire.assign(wire.begin(), wire.end());
             e.reply_size = n;
             e.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
             e.server = peer;
@@ -178,6 +179,7 @@ asio::awaitable<Result<Exchange>> over_tcp(asio::ip::tcp::endpoint server, const
         }
         Exchange e;
         e.reply = std::move(*reply);
+        e.reply_wire = *buf;
         e.reply_size = buf->size();
         e.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
         e.over_tcp = true;
@@ -195,7 +197,10 @@ asio::awaitable<Result<Exchange>> async_exchange(Message query, ExchangeOptions 
     if (!address) {
         co_return address.error();
     }
-    const Bytes wire = encode_message(query);
+    Bytes wire = encode_message(query);
+    if (options.sign) {
+        wire = options.sign(std::move(wire));
+    }
     const std::uint64_t conn = trace::Tracer::next_connection_id();
     const std::string peer = options.server.to_string();
     trace_message(tracer, conn, peer, trace::Direction::to_server, query, options.tcp);

@@ -5,6 +5,7 @@
 
 #include <asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -22,10 +23,13 @@ struct ExchangeOptions {
     bool tcp_on_truncation = true;
     std::chrono::milliseconds timeout{2000};  // per try
     int tries = 3;                            // UDP sends before giving up
+    // Applied to the encoded query before sending (TSIG signing, tsig.hpp).
+    std::function<Bytes(Bytes)> sign;
 };
 
 struct Exchange {
     Message reply;
+    Bytes reply_wire;
     std::size_t reply_size = 0;
     std::chrono::microseconds elapsed{0};
     bool over_tcp = false;

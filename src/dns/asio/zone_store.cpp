@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/log.hpp"
+#include "dns/journal.hpp"
 #include "dns/master.hpp"
 
 namespace l7::dns {
@@ -30,7 +31,17 @@ bool ZoneStore::load() {
                                        : ": not loaded due to errors"));
             continue;
         }
+        if (!old && !source.is_secondary()) {
+            replay_journal(source, *zone);
+        }
         std::optional<ZoneDiff> change;
+        if (old && static_cast<std::uint32_t>(old->serial() - zone->serial()) - 1 < 0x7FFFFFFFu) {
+            log::warn("dns", "zone " + name + ": the file's serial " +
+                                 std::to_string(zone->serial()) + " is older than the served " +
+                                 std::to_string(old->serial()) +
+                                 " (dynamic updates live in the journal); keeping the served data");
+            continue;
+        }
         if (old) {
             if (old->serial() == zone->serial()) {
                 const ZoneDiff d = diff_zones(*old, *zone);
@@ -52,6 +63,46 @@ bool ZoneStore::load() {
         publish(std::move(zone), std::move(change));
     }
     return all_ok;
+}
+
+void ZoneStore::replay_journal(const ZoneSource& source, Zone& zone) {
+    const std::string path = journal_path(source);
+    auto journal = read_journal(path);
+    if (!journal) {
+        log::error("dns", journal.error().message);
+        return;
+    }
+    if (!journal->warning.empty()) {
+        log::warn("dns", journal->warning);
+    }
+    auto history = std::make_shared<std::vector<ZoneDiff>>();
+    std::size_t applied = 0;
+    for (ZoneDiff& d : journal->entries) {
+        if (d.from_serial != zone.serial()) {
+            continue;  // from before the zone file's serial: already in the file
+        }
+        Zone next = zone;
+        if (auto ok = next.apply(d); !ok) {
+            log::error("dns", path + ": " + ok.error().message + "; stopping the replay");
+            break;
+        }
+        zone = std::move(next);
+        history->push_back(std::move(d));
+        ++applied;
+    }
+    if (history->size() > kMaxHistory) {
+        history->erase(history->begin(), history->end() - static_cast<std::ptrdiff_t>(kMaxHistory));
+    }
+    zone.set_history(std::move(history));
+    if (applied > 0) {
+        log::info("dns", "zone " + source.origin.to_text() + ": " + std::to_string(applied) +
+                             " journal entries replayed from " + path + ", serial " +
+                             std::to_string(zone.serial()));
+    }
+}
+
+std::string ZoneStore::journal_path(const ZoneSource& source) {
+    return source.file + ".jnl";
 }
 
 void ZoneStore::publish(std::shared_ptr<Zone> zone, std::optional<ZoneDiff> change) {

@@ -55,8 +55,12 @@ class ZoneStore {
     void on_change(ChangeListener listener);
 
     static constexpr std::size_t kMaxHistory = 64;  // changes kept for IXFR
+    // Where a primary zone's journal lives: beside its file.
+    static std::string journal_path(const ZoneSource& source);
 
   private:
+    // Applies the journal's changes that follow the file's serial (updates made since).
+    void replay_journal(const ZoneSource& source, Zone& zone);
     void swap_in(const Name& origin, std::shared_ptr<const Zone> zone);
 
     std::vector<ZoneSource> sources_;
