@@ -45,8 +45,8 @@ std::string format_table(const Topology& topology, const std::vector<Endpoint>& 
     auto row = [&t](const std::string& host, const std::string& addr, const std::string& port,
                     const std::string& proto, const std::string& service) {
         // Each column ends with a space, so values wider than the column stay separated.
-        t << std::left << std::setw(19) << host << ' ' << std::setw(15) << addr << ' '
-          << std::setw(13) << port << ' ' << std::setw(6) << proto << ' ' << service << "\n";
+        t << std::left << std::setw(23) << host << ' ' << std::setw(15) << addr << ' '
+          << std::setw(13) << port << ' ' << std::setw(7) << proto << ' ' << service << "\n";
     };
     row("HOST", "ADDRESS", "PORT", "PROTO", "SERVICE");
     for (const Host& h : topology.hosts) {
@@ -83,17 +83,27 @@ int run_lab(const Topology& topology, const RunOptions& options, trace::Tracer& 
     net::Runtime runtime({.threads = options.threads, .handle_signals = !options.check});
     out << "l7 lab: starting " << eps.size() << " service(s) on " << topology.hosts.size()
         << " host(s)\n";
+    StartContext context;
+    context.find = [&eps](const std::string& host,
+                          const std::string& kind) -> std::optional<HostPort> {
+        for (const Endpoint& e : eps) {
+            if (e.host == host && e.kind == kind) {
+                return HostPort{e.address, e.port};
+            }
+        }
+        return std::nullopt;
+    };
     for (const Endpoint& e : eps) {
         try {
             find_service_kind(e.kind)->start(runtime, HostPort{e.address, e.port},
-                                             e.service->settings, tracer);
+                                             e.service->settings, tracer, context);
         } catch (const std::exception& ex) {
-            out << "  FAIL " << std::left << std::setw(20) << e.host << std::setw(15) << e.kind
+            out << "  FAIL " << std::left << std::setw(24) << e.host << std::setw(15) << e.kind
                 << endpoint_text(e) << ": " << ex.what() << "\n";
             out << "l7 lab: a service could not start; stopping.\n";
             return 1;
         }
-        out << "  up   " << std::left << std::setw(20) << e.host << std::setw(15) << e.kind
+        out << "  up   " << std::left << std::setw(24) << e.host << std::setw(15) << e.kind
             << endpoint_text(e) << "\n";
         out.flush();
     }
@@ -118,7 +128,7 @@ int run_lab(const Topology& topology, const RunOptions& options, trace::Tracer& 
     for (const Endpoint& e : eps) {
         auto result =
             find_service_kind(e.kind)->probe(HostPort{e.address, e.port}, e.service->settings);
-        out << (result ? "PASS " : "FAIL ") << std::left << std::setw(20) << e.host << std::setw(15)
+        out << (result ? "PASS " : "FAIL ") << std::left << std::setw(24) << e.host << std::setw(15)
             << e.kind << std::setw(24) << endpoint_text(e)
             << (result ? *result : result.error().message) << "\n";
         out.flush();

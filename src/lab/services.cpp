@@ -27,7 +27,8 @@ ServiceKind udp_uppercase() {
     k.protocol = "udp";
     k.summary = "the course's UDPServer: replies with the datagram in upper case";
     k.validate = [](const config::Table& s) { s.allow_only({"kind", "port"}); };
-    k.start = [](net::Runtime& rt, const HostPort& ep, const config::Table&, trace::Tracer& t) {
+    k.start = [](net::Runtime& rt, const HostPort& ep, const config::Table&, trace::Tracer& t,
+                 const StartContext&) {
         socket::start_udp_server(rt, {.listen = {ep}, .policy = {}}, t);
     };
     k.probe = [](const HostPort& ep, const config::Table&) -> Result<std::string> {
@@ -50,7 +51,8 @@ ServiceKind tcp_uppercase() {
     k.protocol = "tcp";
     k.summary = "the course's TCPServer: replies to each line in upper case";
     k.validate = [](const config::Table& s) { s.allow_only({"kind", "port"}); };
-    k.start = [](net::Runtime& rt, const HostPort& ep, const config::Table&, trace::Tracer& t) {
+    k.start = [](net::Runtime& rt, const HostPort& ep, const config::Table&, trace::Tracer& t,
+                 const StartContext&) {
         socket::TcpServerOptions o;
         o.listen = {ep};
         socket::start_tcp_server(rt, o, t);
@@ -86,7 +88,8 @@ ServiceKind udp_echo() {
         (void)s.get_number("loss", 0.0, 0.95);
         (void)s.get_duration("delay");
     };
-    k.start = [](net::Runtime& rt, const HostPort& ep, const config::Table& s, trace::Tracer& t) {
+    k.start = [](net::Runtime& rt, const HostPort& ep, const config::Table& s, trace::Tracer& t,
+                 const StartContext&) {
         socket::start_udp_server(rt, {.listen = {ep}, .policy = echo_policy(s, false)}, t);
     };
     k.probe = [](const HostPort& ep, const config::Table& s) -> Result<std::string> {
@@ -115,7 +118,8 @@ ServiceKind udp_echo() {
 }  // namespace
 
 const std::vector<ServiceKind>& service_kinds() {
-    static const std::vector<ServiceKind> kinds = {udp_uppercase(), tcp_uppercase(), udp_echo()};
+    static const std::vector<ServiceKind> kinds = {udp_uppercase(), tcp_uppercase(), udp_echo(),
+                                                   dns_service()};
     return kinds;
 }
 

@@ -4,6 +4,7 @@
 // protocol module adds its kinds here as it lands.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,12 @@
 
 namespace l7::lab {
 
+// What a starting service may ask of the lab: where another host's service listens (a DNS
+// secondary's primary, the targets of its NOTIFY).
+struct StartContext {
+    std::function<std::optional<HostPort>(const std::string& host, const std::string& kind)> find;
+};
+
 struct ServiceKind {
     std::string name;      // "udp-uppercase"
     std::string protocol;  // transport for the endpoint table: "udp" or "tcp"
@@ -22,7 +29,7 @@ struct ServiceKind {
     // Throws config::ConfigError for a bad setting.
     std::function<void(const config::Table& settings)> validate;
     std::function<void(net::Runtime&, const HostPort& endpoint, const config::Table& settings,
-                       trace::Tracer&)>
+                       trace::Tracer&, const StartContext&)>
         start;
     // Returns what it saw on success ("HELLO LAB"), or what went wrong.
     std::function<Result<std::string>(const HostPort& endpoint, const config::Table& settings)>
@@ -30,6 +37,8 @@ struct ServiceKind {
 };
 
 const std::vector<ServiceKind>& service_kinds();
+// The authoritative DNS server kind (lab/dns_service.cpp).
+ServiceKind dns_service();
 const ServiceKind* find_service_kind(const std::string& name);
 
 }  // namespace l7::lab

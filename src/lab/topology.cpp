@@ -71,10 +71,17 @@ Topology parse_topology(const config::Table& root,
             if (!port) {
                 s.fail("port", "every service needs a port");
             }
-            const std::string key = proto + " " + host.address + " " + std::to_string(*port);
-            if (!endpoints.insert(key).second) {
-                s.fail("port", "another " + proto + " service already uses " + host.address + ":" +
-                                   std::to_string(*port));
+            // "udp+tcp" services (DNS) claim the port on both transports.
+            for (std::size_t start = 0; start < proto.size();) {
+                const auto plus = proto.find('+', start);
+                const std::string one =
+                    proto.substr(start, plus == std::string::npos ? plus : plus - start);
+                const std::string key = one + " " + host.address + " " + std::to_string(*port);
+                if (!endpoints.insert(key).second) {
+                    s.fail("port", "another " + one + " service already uses " + host.address +
+                                       ":" + std::to_string(*port));
+                }
+                start = plus == std::string::npos ? proto.size() : plus + 1;
             }
             host.services.push_back(Service{*kind, static_cast<std::uint16_t>(*port), s});
         }

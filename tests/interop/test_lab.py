@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import tempfile
 import tomllib
 
@@ -13,18 +14,55 @@ import l7test
 from l7test import recv_lines, run_l7, tcp_connect, udp_exchange
 
 GAIA = "127.10.0.2"
+# The socket hosts, then the DNS hierarchy: root, TLD and authoritative servers.
 HOSTS = [
     ("gaia.cs.umass.edu", "127.10.0.2"),
     ("hamburger.edu", "127.10.0.3"),
     ("crepes.fr", "127.10.0.4"),
     ("networkutopia.com", "127.10.0.5"),
+    ("a.root-servers.net", "127.10.1.1"),
+    ("a.gtld-servers.net", "127.10.1.2"),
+    ("a.edu-servers.net", "127.10.1.3"),
+    ("d.nic.fr", "127.10.1.4"),
+    ("dns1.nic.uk", "127.10.1.5"),
+    ("a.org-servers.org", "127.10.1.6"),
+    ("dns.umass.edu", "127.10.2.1"),
+    ("dns2.umass.edu", "127.10.2.2"),
+    ("dns.poly.edu", "127.10.2.3"),
+    ("dns.hamburger.edu", "127.10.2.4"),
+    ("dns.crepes.fr", "127.10.2.5"),
+    ("dns1.networkutopia.com", "127.10.2.6"),
+    ("dns.someschool.edu", "127.10.2.7"),
+    ("dns.ibm.com", "127.10.2.8"),
+    ("dns.amazon.com", "127.10.2.9"),
+    ("dns.pbs.org", "127.10.2.10"),
 ]
-DEFAULT_SERVICES = [
+GAIA_SERVICES = [
     ("udp-uppercase", "udp", 12000),
     ("tcp-uppercase", "tcp", 12000),
     ("udp-echo", "udp", 12001),
 ]
-PASS_RE = re.compile(r"^PASS\s+(\S+)\s+(\S+)\s+(udp|tcp) ([\d.]+):(\d+)\s+\S")
+DNS_HOSTS = [h for h in HOSTS if h[1].startswith("127.10.1.") or h[1].startswith("127.10.2.")]
+
+
+def default_services(dns_port):
+    """(host, address, kind, protocol, port) of every service of the default lab."""
+    return ([("gaia.cs.umass.edu", GAIA, k, proto, p) for k, proto, p in GAIA_SERVICES] +
+            [(h, a, "dns", "udp+tcp", dns_port) for h, a in DNS_HOSTS])
+
+
+def dns_port_of(lab_output):
+    """53, or 10053 when the lab runs without the privilege to bind it."""
+    m = re.search(r"^\s*up\s+a\.root-servers\.net\s+dns\s+udp\+tcp [\d.]+:(\d+)$", lab_output, re.M)
+    assert m, lab_output
+    return int(m.group(1))
+
+
+def run_tool(args):
+    return subprocess.run(args, capture_output=True, text=True, timeout=30)
+
+
+PASS_RE = re.compile(r"^PASS\s+(\S+)\s+(\S+)\s+(udp\+tcp|udp|tcp) ([\d.]+):(\d+)\s+\S")
 FAIL_RE = re.compile(r"^FAIL\s")
 SUMMARY_RE = re.compile(r"^(\d+) of (\d+) services passed$")
 
@@ -44,23 +82,23 @@ class LabTest(l7test.TestCase):
             f.write(text)
         return path
 
-    def check_passes(self, cp, services, host="gaia.cs.umass.edu", address=GAIA):
+    def check_passes(self, cp, services):
+        """`services`: (host, address, kind, protocol, port) that must each PASS."""
         self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
         lines = cp.stdout.splitlines()
         passes = [PASS_RE.match(line) for line in lines if line.startswith("PASS")]
         self.assertEqual(len(passes), len(services), cp.stdout)
         self.assertTrue(all(passes), cp.stdout)
         self.assertEqual(
-            sorted((m.group(2), m.group(3), int(m.group(5))) for m in passes), sorted(services)
-        )
-        for m in passes:
-            self.assertEqual((m.group(1), m.group(4)), (host, address))
+            sorted((m.group(1), m.group(4), m.group(2), m.group(3), int(m.group(5)))
+                   for m in passes),
+            sorted(services), cp.stdout)
         self.assertFalse(any(FAIL_RE.match(line) for line in lines), cp.stdout)
         self.assertEqual(lines[-1], "%d of %d services passed" % (len(services), len(services)))
 
     def test_check(self):
         cp = run_l7(["lab", "--check"])
-        self.check_passes(cp, DEFAULT_SERVICES)
+        self.check_passes(cp, default_services(dns_port_of(cp.stdout)))
 
     def test_print_config_round_trip(self):
         cp = run_l7(["lab", "--print-config"])
@@ -70,21 +108,22 @@ class LabTest(l7test.TestCase):
         gaia = config["host"][0]
         self.assertEqual(
             [(s["kind"], s["port"]) for s in gaia["service"]],
-            [(k, p) for k, _, p in DEFAULT_SERVICES],
+            [(k, p) for k, _, p in GAIA_SERVICES],
         )
         path = self.write("lab.toml", cp.stdout)
-        self.check_passes(run_l7(["lab", "--check", "--config", path]), DEFAULT_SERVICES)
+        checked = run_l7(["lab", "--check", "--config", path])
+        self.check_passes(checked, default_services(dns_port_of(checked.stdout)))
 
     def test_config_is_honoured(self):
         text = run_l7(["lab", "--print-config"]).stdout
         text = text.replace("port = 12000", "port = 12100").replace("port = 12001", "port = 12101")
         self.assertEqual(text.count("port = 121"), 3, "the default topology changed shape")
         path = self.write("moved.toml", text)
-        self.check_passes(
-            run_l7(["lab", "--check", "--config", path]),
-            [("udp-uppercase", "udp", 12100), ("tcp-uppercase", "tcp", 12100),
-             ("udp-echo", "udp", 12101)],
-        )
+        cp = run_l7(["lab", "--check", "--config", path])
+        moved = [("gaia.cs.umass.edu", GAIA, "udp-uppercase", "udp", 12100),
+                 ("gaia.cs.umass.edu", GAIA, "tcp-uppercase", "tcp", 12100),
+                 ("gaia.cs.umass.edu", GAIA, "udp-echo", "udp", 12101)]
+        self.check_passes(cp, moved + default_services(dns_port_of(cp.stdout))[3:])
 
     def test_bad_config_names_file_and_line(self):
         good = run_l7(["lab", "--print-config"]).stdout
@@ -137,10 +176,29 @@ class LabTest(l7test.TestCase):
         self.assertEqual(
             [(r[0], r[1], r[2], r[3], r[4]) for r in rows[:3]],
             [("gaia.cs.umass.edu", GAIA, str(port), proto, kind)
-             for kind, proto, port in DEFAULT_SERVICES],
+             for kind, proto, port in GAIA_SERVICES],
         )
-        self.assertEqual([(r[0], r[1]) for r in rows[3:]], HOSTS[1:])
-        self.assertEqual({r[0] for r in rows}, {h for h, _ in HOSTS})
+        self.assertEqual([(r[0], r[1]) for r in rows[3:6]], HOSTS[1:4])
+        self.assertEqual([(r[0], r[1], r[-2], r[-1]) for r in rows[6:]],
+                         [(h, a, "udp+tcp", "dns") for h, a in DNS_HOSTS])
+        self.assertEqual([r[0] for r in rows], [h for h, _ in HOSTS[:1] * 3 + HOSTS[1:]])
+
+        # The DNS hierarchy answers a real client (dig) the way the course draws it: the root
+        # refers to edu, edu to umass.edu, whose servers (primary and secondary) answer.
+        port = str(dns_port_of(out))
+        dig = ["dig", "+norec", "+time=2", "+tries=2", "-p", port]
+        root = run_tool(dig + ["@127.10.1.1", "gaia.cs.umass.edu", "A"])
+        self.assertIn("status: NOERROR", root.stdout, root.stdout)
+        self.assertRegex(root.stdout, r"(?m)^edu\.\s+\d+\s+IN\s+NS\s+a\.edu-servers\.net\.$")
+        self.assertRegex(root.stdout, r"(?m)^a\.edu-servers\.net\.\s+\d+\s+IN\s+A\s+127\.10\.1\.3$")
+        edu = run_tool(dig + ["@127.10.1.3", "gaia.cs.umass.edu", "A"])
+        self.assertRegex(edu.stdout, r"(?m)^umass\.edu\.\s+\d+\s+IN\s+NS\s+dns\.umass\.edu\.$")
+        for server in ("127.10.2.1", "127.10.2.2"):
+            auth = run_tool(dig + ["@" + server, "gaia.cs.umass.edu", "A"])
+            self.assertRegex(auth.stdout, r"flags: qr aa;", auth.stdout)
+            self.assertRegex(auth.stdout, r"(?m)^gaia\.cs\.umass\.edu\.\s+3600\s+IN\s+A\s+127\.10\.0\.2$")
+        ibm = run_tool(dig + ["@127.10.2.8", "www.ibm.com", "A"])
+        self.assertRegex(ibm.stdout, r"(?m)^www\.ibm\.com\.\s+\d+\s+IN\s+CNAME\s+servereast\.backup2\.ibm\.com\.$")
 
         # Real clients against the lab's addresses.
         self.assertEqual(udp_exchange((GAIA, 12000), b"hello lab"), b"HELLO LAB")

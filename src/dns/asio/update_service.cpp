@@ -89,8 +89,10 @@ std::size_t UpdateService::handle(std::span<const std::uint8_t> query, std::span
     }
     if (outcome.zone) {
         // On disk before the reply: an acknowledged update survives a crash.
-        if (auto ok = append_journal(ZoneStore::journal_path(*source), zone_name, *outcome.diff);
-            !ok) {
+        const std::string journal = ZoneStore::journal_path(*source);
+        if (journal.empty()) {
+            log::info("dns", what + ": the zone has no file, so the change lives in memory only");
+        } else if (auto ok = append_journal(journal, zone_name, *outcome.diff); !ok) {
             log::error("dns", what + ": " + ok.error().message);
             return reply(Rcode::SERVFAIL);
         }

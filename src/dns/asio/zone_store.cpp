@@ -15,11 +15,15 @@ bool ZoneStore::load() {
         const auto old = find(source.origin);
         if (source.is_secondary()) {
             // A secondary's saved copy only bridges the time until the first transfer.
-            if (old || source.file.empty() || !std::filesystem::exists(source.file)) {
+            if (old || source.file.empty() || !std::filesystem::exists(source.file) ||
+                !source.text.empty()) {
                 continue;
             }
         }
-        MasterFile file = load_master_file(source.file, source.origin);
+        MasterFile file =
+            source.text.empty()
+                ? load_master_file(source.file, source.origin)
+                : parse_master(source.text, "zone " + name + " (inline)", source.origin);
         auto zone = file.has_errors() ? nullptr : build_zone(source.origin, file);
         for (const MasterProblem& p : file.problems) {
             (p.error ? log::error : log::warn)("dns", file.describe(p));
@@ -67,6 +71,9 @@ bool ZoneStore::load() {
 
 void ZoneStore::replay_journal(const ZoneSource& source, Zone& zone) {
     const std::string path = journal_path(source);
+    if (path.empty()) {
+        return;
+    }
     auto journal = read_journal(path);
     if (!journal) {
         log::error("dns", journal.error().message);

@@ -23,6 +23,7 @@ namespace l7::dns {
 struct ZoneSource {
     Name origin;
     std::string file;                 // primary: the zone file; secondary: a copy (optional)
+    std::string text;                 // zone data given inline (the lab): no file, no journal
     std::optional<HostPort> primary;  // set for a secondary zone
     std::vector<HostPort> notify;     // secondaries told of each change (RFC 1996)
 
@@ -55,7 +56,7 @@ class ZoneStore {
     void on_change(ChangeListener listener);
 
     static constexpr std::size_t kMaxHistory = 64;  // changes kept for IXFR
-    // Where a primary zone's journal lives: beside its file.
+    // Where a primary zone's journal lives: beside its file; empty for inline zones.
     static std::string journal_path(const ZoneSource& source);
 
   private:

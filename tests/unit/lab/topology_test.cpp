@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -78,8 +80,44 @@ TEST(DefaultTopology, ParsesWithTheCourseHosts) {
         EXPECT_TRUE(in_lab_range(h.address)) << h.name << " " << h.address;
         EXPECT_TRUE(addresses.insert(h.address).second) << "duplicate address " << h.address;
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"gaia.cs.umass.edu", "hamburger.edu", "crepes.fr",
-                                               "networkutopia.com"}));
+    EXPECT_EQ(names, (std::vector<std::string>{
+                         "gaia.cs.umass.edu",      "hamburger.edu",      "crepes.fr",
+                         "networkutopia.com",      "a.root-servers.net", "a.gtld-servers.net",
+                         "a.edu-servers.net",      "d.nic.fr",           "dns1.nic.uk",
+                         "a.org-servers.org",      "dns.umass.edu",      "dns2.umass.edu",
+                         "dns.poly.edu",           "dns.hamburger.edu",  "dns.crepes.fr",
+                         "dns1.networkutopia.com", "dns.someschool.edu", "dns.ibm.com",
+                         "dns.amazon.com",         "dns.pbs.org"}));
+}
+
+TEST(DefaultTopology, DnsHierarchyHasRootTldsAndASecondary) {
+    const Topology topo = load_topology(std::nullopt);
+    std::map<std::string, std::vector<std::string>> zones;  // host -> origins it serves
+    std::vector<std::string> secondaries;
+    for (const Host& h : topo.hosts) {
+        for (const Service& s : h.services) {
+            if (s.kind != "dns") {
+                continue;
+            }
+            EXPECT_EQ(s.port, 53) << h.name;
+            for (const config::Table& z : s.settings.get_tables("zone")) {
+                zones[h.name].push_back(*z.get_string("origin"));
+                if (z.get_string("primary")) {
+                    secondaries.push_back(h.name);
+                }
+            }
+        }
+    }
+    EXPECT_EQ(zones["a.root-servers.net"], std::vector<std::string>{"."});
+    EXPECT_EQ(zones["a.gtld-servers.net"], (std::vector<std::string>{"com", "net"}));
+    for (const char* tld : {"edu", "fr", "uk", "org"}) {
+        bool found = false;
+        for (const auto& [host, origins] : zones) {
+            found = found || std::find(origins.begin(), origins.end(), tld) != origins.end();
+        }
+        EXPECT_TRUE(found) << tld;
+    }
+    EXPECT_EQ(secondaries, std::vector<std::string>{"dns2.umass.edu"});
 }
 
 TEST(DefaultTopology, GaiaRunsTheSocketServices) {
@@ -424,10 +462,10 @@ TEST(Endpoints, ShiftedAndUnshifted) {
 TEST(FormatTable, ShowsShiftedPortsAndHostsWithoutServices) {
     const Topology topo = parse(table_lab);
     EXPECT_EQ(format_table(topo, endpoints(topo, 1024)),
-              "HOST                ADDRESS         PORT          PROTO  SERVICE\n"
-              "ns.lab              127.0.0.53      10053 (53)    udp    udp-uppercase\n"
-              "ns.lab              127.0.0.53      12000         tcp    tcp-uppercase\n"
-              "empty.lab           127.0.0.54      -             -      (no services yet)\n");
+              "HOST                    ADDRESS         PORT          PROTO   SERVICE\n"
+              "ns.lab                  127.0.0.53      10053 (53)    udp     udp-uppercase\n"
+              "ns.lab                  127.0.0.53      12000         tcp     tcp-uppercase\n"
+              "empty.lab               127.0.0.54      -             -       (no services yet)\n");
     const std::string privileged = format_table(topo, endpoints(topo, 0));
     EXPECT_NE(privileged.find(" 53 "), std::string::npos) << privileged;
     EXPECT_EQ(privileged.find("(53)"), std::string::npos) << privileged;
