@@ -56,7 +56,7 @@ class Lexer {
             }
             if (c == '(') {
                 if (depth > 0) {
-                    return fail(out, error, error_line, "nested parentheses");
+                    return fail(out, error, error_line, "nested parentheses", depth);
                 }
                 ++depth;
                 ++pos_;
@@ -64,7 +64,7 @@ class Lexer {
             }
             if (c == ')') {
                 if (depth == 0) {
-                    return fail(out, error, error_line, "')' without '('");
+                    return fail(out, error, error_line, "')' without '('", depth);
                 }
                 --depth;
                 ++pos_;
@@ -74,7 +74,7 @@ class Lexer {
                 const std::size_t start = ++pos_;
                 while (pos_ < text_.size() && text_[pos_] != '"') {
                     if (text_[pos_] == '\n') {
-                        return fail(out, error, error_line, "missing closing quote");
+                        return fail(out, error, error_line, "missing closing quote", depth);
                     }
                     if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) {
                         line_ += text_[pos_ + 1] == '\n' ? 1 : 0;  // an escaped line end
@@ -83,7 +83,7 @@ class Lexer {
                     ++pos_;
                 }
                 if (pos_ >= text_.size()) {
-                    return fail(out, error, error_line, "missing closing quote");
+                    return fail(out, error, error_line, "missing closing quote", depth);
                 }
                 out.tokens.push_back({text_.substr(start, pos_ - start), true});
                 ++pos_;
@@ -113,11 +113,25 @@ class Lexer {
     }
 
   private:
-    bool fail(LogicalLine& out, std::string& error, std::uint32_t& error_line, const char* why) {
+    bool fail(LogicalLine& out, std::string& error, std::uint32_t& error_line, const char* why,
+              int depth) {
         error = why;
         error_line = line_;
         out.tokens.clear();
-        // Resynchronise at the next line that starts outside parentheses.
+        // Resynchronise at the next line that starts outside parentheses: inside them, skip
+        // to the closing ')' first, so the rest of the entry does not report errors of its own.
+        while (depth > 0 && pos_ < text_.size()) {
+            const char c = text_[pos_++];
+            if (c == '\n') {
+                ++line_;
+            } else if (c == ';') {
+                while (pos_ < text_.size() && text_[pos_] != '\n') {
+                    ++pos_;
+                }
+            } else if (c == ')') {
+                depth = 0;
+            }
+        }
         while (pos_ < text_.size() && text_[pos_] != '\n') {
             ++pos_;
         }

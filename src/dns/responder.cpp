@@ -218,7 +218,7 @@ class Answerer {
             done_ = true;
             return {};
         }
-        char* buf = synthesized_[synthesized_count_ % kMaxChain];
+        char* buf = synthesized_[synthesized_count_];
         ++synthesized_count_;
         std::memcpy(buf, name.data(), keep);
         std::memcpy(buf + keep, target.data(), target.size());
@@ -354,7 +354,7 @@ class Answerer {
     std::string_view referral_owner_;
     Extra extras_[kMaxExtras];
     int extras_count_ = 0;
-    char synthesized_[kMaxChain][kMaxNameWire];
+    char synthesized_[kMaxChain + 1][kMaxNameWire];  // one per hop at most
     int synthesized_count_ = 0;
 };
 
@@ -412,11 +412,12 @@ std::size_t respond(const ZoneSet& zones, std::span<const std::uint8_t> query,
         return b.finish().size();
     };
 
+    // An opcode we do not implement is NOTIMP whatever follows (RFC 1035 4.1.1), as BIND does.
+    if (q.header.opcode != Opcode::QUERY) {
+        return finish_with(Rcode::NOTIMP, parsed == Parse::ok);
+    }
     if (parsed == Parse::formerr) {
         return finish_with(Rcode::FORMERR, false);
-    }
-    if (q.header.opcode != Opcode::QUERY) {
-        return finish_with(Rcode::NOTIMP, true);
     }
     if (q.edns && q.edns_version != 0) {
         return finish_with(Rcode::BADVERS, true);  // RFC 6891 section 6.1.3

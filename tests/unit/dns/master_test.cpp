@@ -429,6 +429,19 @@ TEST(Master, BadRecordsAreReportedAndSkipped) {
     EXPECT_EQ(f.describe(f.problems[0]), "example.com.db:2: unknown RR type 'FOO'");
 }
 
+TEST(Master, AnErrorInsideParenthesesSkipsTheRestOfThatEntry) {
+    // The bad quote is on line 2; lines 3-4 belong to the same entry and must not add errors
+    // of their own, and the record on line 5 is still read.
+    const MasterFile f = parse(
+        "$TTL 60\n"
+        "a TXT ( \"unterminated\n"
+        "        \"more\" ) ; still the same entry\n"
+        "        \n"
+        "b A 192.0.2.2\n");
+    EXPECT_EQ(problems(f), (Lines{"0#2: missing closing quote"}));
+    EXPECT_EQ(texts(f), (Lines{"b.example.com. 60 IN A 192.0.2.2"}));
+}
+
 TEST(Master, MissingCloseParenthesisAtTheEnd) {
     const auto f = parse(
         "$TTL 300\n"

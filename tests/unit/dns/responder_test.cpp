@@ -610,6 +610,14 @@ TEST(Responder, NotimpForOpcodeStatus) {
     EXPECT_TRUE(r.m.authority.empty());
 }
 
+TEST(Responder, NotimpForOpcodeStatusEvenWithoutAQuestion) {
+    // BIND's behaviour: the opcode is judged before the (here empty) question section.
+    Message m;
+    m.header.id = 17;
+    m.header.opcode = Opcode::STATUS;
+    expect_bare_error(respond_to(encode_message(m)), 17, Rcode::NOTIMP);
+}
+
 TEST(Responder, BadversForEdnsVersion1) {
     const Ask a{.qname = "www.example.com.", .id = 16, .edns = edns(4096, true, 1)};
     const Reply r = ask(a);
