@@ -622,23 +622,39 @@ int send_update(dns::Message update, const UpdateFlags& f, Context& ctx, const s
         std::cerr << "l7 dns: update failed: " << result.error().message << '\n';
         return 1;
     }
+    std::optional<dns::TsigCheck> check;
     if (key) {
         dns::TsigKeyring ring;
         ring.add(*key);
-        const auto check = dns::tsig_verify(result->reply_wire, ring, now, *request_mac);
-        if (!check.present) {
-            std::cerr << "l7 dns: warning: the reply is not signed\n";
-        } else if (check.rcode != dns::Rcode::NOERROR || check.error != dns::Rcode::NOERROR) {
-            std::cerr << "l7 dns: the reply's TSIG check failed: "
-                      << dns::rcode_to_text(check.error) << '\n';
-            return 1;
-        }
+        check = dns::tsig_verify(result->reply_wire, ring, now, *request_mac);
     }
     const dns::Rcode rcode = result->reply.rcode();
     if (rcode != dns::Rcode::NOERROR) {
+        std::string tsig_error;
+        if (check && check->present && check->reported_error != dns::Rcode::NOERROR) {
+            // The TSIG error says why a NOTAUTH came back (RFC 8945 section 5.3.2).
+            const auto e = check->reported_error;
+            tsig_error = std::string(" (TSIG ") +
+                         (e == dns::Rcode::BADSIG    ? "BADSIG: the secret does not match"
+                          : e == dns::Rcode::BADKEY  ? "BADKEY: the server does not know the key"
+                          : e == dns::Rcode::BADTIME ? "BADTIME: the clocks differ too much"
+                                                     : dns::rcode_to_text(e)) +
+                         ")";
+        }
         std::cerr << "l7 dns: update refused by " << o.server.to_string() << ": "
-                  << dns::rcode_to_text(rcode) << '\n';
+                  << dns::rcode_to_text(rcode) << tsig_error << '\n';
         return 1;
+    }
+    if (check) {
+        if (!check->present) {
+            std::cerr << "l7 dns: warning: the reply is not signed\n";
+        } else if (check->rcode != dns::Rcode::NOERROR) {
+            std::cerr << "l7 dns: the reply's signature does not verify ("
+                      << (check->error == dns::Rcode::BADSIG ? "BADSIG"
+                                                             : dns::rcode_to_text(check->error))
+                      << "); the update may or may not have been applied\n";
+            return 1;
+        }
     }
     std::cout << done << " (NOERROR from " << o.server.to_string() << ")\n";
     return 0;

@@ -230,6 +230,7 @@ TsigCheck tsig_verify(std::span<const std::uint8_t> message, const TsigKeyring& 
         return check;
     }
     check.time_signed = time_signed;
+    check.reported_error = static_cast<Rcode>(error);
     check.mac.assign(mac.begin(), mac.end());
     const TsigKey* key = keys.find(check.key_name);
     const auto algorithm = Name::from_wire(algorithm_wire);

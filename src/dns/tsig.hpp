@@ -60,7 +60,8 @@ struct TsigCheck {
     const TsigKey* key = nullptr;  // the key that verified (or was named)
     Name key_name;
     Name algorithm;
-    Bytes mac;  // the request's MAC, for signing the response
+    Bytes mac;                              // the request's MAC, for signing the response
+    Rcode reported_error = Rcode::NOERROR;  // the error field of the record (in a reply)
     std::uint64_t time_signed = 0;
     std::size_t unsigned_size = 0;  // bytes before the TSIG record
 };
