@@ -24,7 +24,7 @@ bool ZoneStore::load() {
             source.text.empty()
                 ? load_master_file(source.file, source.origin)
                 : parse_master(source.text, "zone " + name + " (inline)", source.origin);
-        auto zone = file.has_errors() ? nullptr : build_zone(source.origin, file);
+        auto zone = build_zone(source.origin, file);  // null when the file or the zone has errors
         for (const MasterProblem& p : file.problems) {
             (p.error ? log::error : log::warn)("dns", file.describe(p));
         }
