@@ -1,5 +1,9 @@
 // `l7 dns ...`: the authoritative server, the zone checker and the dig-like client.
 
+#include <algorithm>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -376,6 +380,52 @@ std::string when_now() {
     return buf;
 }
 
+// A zone transfer, printed record by record as dig prints one (RFC 1995 order for IXFR).
+int print_transfer(const dns::Name& zone, const HostPort& server,
+                   std::optional<std::uint32_t> serial, std::chrono::milliseconds timeout,
+                   Context& ctx) {
+    asio::io_context io;
+    std::optional<Result<dns::TransferResult>> out;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            out = co_await dns::async_transfer(zone, server, serial, timeout, ctx.tracer);
+        },
+        asio::detached);
+    io.run();
+    const char* what = serial ? "IXFR" : "AXFR";
+    std::cout << "\n; <<>> l7 dns query <<>> " << zone.to_text() << ' ' << what << " @"
+              << server.to_string() << '\n';
+    if (!out || !*out) {
+        std::cout << "; Transfer failed: " << (out ? (*out).error().message : "did not run")
+                  << '\n';
+        return 1;
+    }
+    const dns::TransferResult& t = **out;
+    std::size_t count = 0;
+    auto print = [&count](const dns::ResourceRecord& rr) {
+        std::cout << dns::format_record(rr) << '\n';
+        ++count;
+    };
+    if (t.up_to_date) {
+        print(t.records.front());
+    } else if (t.incremental) {
+        print(t.records.front());
+        for (const dns::ZoneDiff& d : t.diffs) {
+            std::for_each(d.removed.begin(), d.removed.end(), print);
+            std::for_each(d.added.begin(), d.added.end(), print);
+        }
+        print(t.records.front());
+    } else {
+        std::for_each(t.records.begin(), t.records.end(), print);
+        print(t.records.front());  // the closing SOA
+    }
+    std::cout << ";; XFR size: " << count << " records (messages " << t.messages << ")\n"
+              << ";; SERVER: " << server.host << '#' << server.port << " (TCP)\n"
+              << ";; WHEN: " << when_now() << "\n\n";
+    return 0;
+}
+
 void add_query(CLI::App& dns_cmd, Context& ctx) {
     auto common = std::make_shared<CommonOptions>();
     auto args = std::make_shared<std::vector<std::string>>();
@@ -386,7 +436,8 @@ void add_query(CLI::App& dns_cmd, Context& ctx) {
         "query", "Ask a DNS server one question and print the reply like dig");
     add_common_options(*cmd, *common);
     cmd->add_option("ARGS", *args,
-                    "NAME [TYPE] [CLASS] [@SERVER[:PORT]] [+tcp] [+norec] [+dnssec] [+bufsize=N]")
+                    "NAME [TYPE|IXFR=SERIAL] [CLASS] [@SERVER[:PORT]] [+tcp] [+norec] [+dnssec] "
+                    "[+bufsize=N]")
         ->required();
     cmd->add_option("-p,--port", *port, "Server port when @SERVER has none")->default_str("53");
     cmd->add_option("--timeout", *timeout, "Wait this long for each try")
@@ -406,7 +457,8 @@ Exit status: 0 when a reply came (whatever its rcode), 1 when none did, 2 for us
 Examples:
   l7 dns query www.example.com @127.0.0.1:5353
   l7 dns query example.com MX @127.0.0.1 -p 5353 +norec
-  l7 dns query example.com AXFR @127.0.0.1:5353 +tcp)");
+  l7 dns query example.com AXFR @127.0.0.1:5353
+  l7 dns query example.com IXFR=2026112201 @127.0.0.1:5353)");
     cmd->callback([=, &ctx] {
         ctx.action = [=, &ctx] {
             apply_common_options(*common, ctx, false);
@@ -419,6 +471,7 @@ Examples:
             bool recurse = true;
             bool dnssec = false;
             std::uint16_t bufsize = 1232;
+            std::optional<std::uint32_t> ixfr_serial;
             for (const std::string& a : *args) {
                 if (a.starts_with('@')) {
                     server_text = a.substr(1);
@@ -446,6 +499,15 @@ Examples:
                 } else if (a.starts_with('+')) {
                     throw UsageError("unknown query option '" + a +
                                      "' (known: +tcp +norec +dnssec +bufsize=N)");
+                } else if (a.size() > 5 && (a.starts_with("IXFR=") || a.starts_with("ixfr="))) {
+                    // dig's IXFR=SERIAL: the serial we claim to have.
+                    try {
+                        ixfr_serial = static_cast<std::uint32_t>(std::stoul(a.substr(5)));
+                    } catch (const std::exception&) {
+                        throw UsageError(a + ": expected IXFR=SERIAL");
+                    }
+                    type = dns::RRType::IXFR;
+                    have_type = true;
                 } else if (auto t = dns::type_from_text(a); t && !have_type && name) {
                     type = *t;
                     have_type = true;
@@ -485,9 +547,19 @@ Examples:
             edns.udp_size = bufsize;
             edns.dnssec_ok = dnssec;
             query.edns = edns;
+            if (type == dns::RRType::AXFR || type == dns::RRType::IXFR) {
+                if (type == dns::RRType::IXFR && !ixfr_serial) {
+                    throw UsageError(
+                        "IXFR needs the serial you have: IXFR=SERIAL, as dig takes it");
+                }
+                return print_transfer(*qname, server, ixfr_serial,
+                                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          parse_duration_option(*timeout)),
+                                      ctx);
+            }
             dns::ExchangeOptions o;
             o.server = server;
-            o.tcp = tcp || type == dns::RRType::AXFR || type == dns::RRType::IXFR;
+            o.tcp = tcp;
             o.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
                 parse_duration_option(*timeout));
             o.tries = *tries;
