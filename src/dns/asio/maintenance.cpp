@@ -234,19 +234,22 @@ void ZoneMaintenance::start() {
         });
     }
     // NOTIFY our own secondaries whenever a zone changes (reload, transfer, update).
-    store_->on_change([&worker, store = store_, &tracer = tracer_](const Name& origin) {
-        const ZoneSource* source = store->source(origin);
-        if (source == nullptr || source->notify.empty()) {
-            return;
-        }
-        for (const HostPort& target : source->notify) {
-            asio::post(worker.io, [&worker, store, &tracer, origin, target] {
-                worker.tasks.spawn([store, &tracer, origin, target](net::Task&) {
-                    return send_notify(origin, store, target, tracer);
+    // The store keeps this listener, so it holds the store weakly (no reference cycle).
+    store_->on_change(
+        [&worker, weak = std::weak_ptr<ZoneStore>(store_), &tracer = tracer_](const Name& origin) {
+            const auto store = weak.lock();
+            const ZoneSource* source = store ? store->source(origin) : nullptr;
+            if (source == nullptr || source->notify.empty()) {
+                return;
+            }
+            for (const HostPort& target : source->notify) {
+                asio::post(worker.io, [&worker, store, &tracer, origin, target] {
+                    worker.tasks.spawn([store, &tracer, origin, target](net::Task&) {
+                        return send_notify(origin, store, target, tracer);
+                    });
                 });
-            });
-        }
-    });
+            }
+        });
 }
 
 Rcode ZoneMaintenance::notified(const NotifyRequest& request, const asio::ip::address& from) {
