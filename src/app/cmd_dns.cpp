@@ -77,8 +77,31 @@ struct ServeSettings {
 // The TOML form of the same settings; command-line options win over the file.
 void read_serve_config(const std::string& path, ServeSettings& s, bool listen_given) {
     const auto root = config::Table::load_file(path);
-    root.allow_only(
-        {"listen", "threads", "max-udp-size", "tcp-idle-timeout", "max-tcp-connections", "zone"});
+    root.allow_only({"listen", "threads", "max-udp-size", "tcp-idle-timeout", "max-tcp-connections",
+                     "allow-transfer", "zone", "key"});
+    if (root.has("allow-transfer")) {
+        s.allow_transfer = root.get_strings("allow-transfer");
+        for (const std::string& entry : s.allow_transfer) {
+            dns::AddressList probe;
+            if (auto ok = probe.add(entry); !ok) {
+                root.fail("allow-transfer", ok.error().message);
+            }
+        }
+    }
+    for (const config::Table& k : root.get_tables("key")) {
+        k.allow_only({"name", "algorithm", "secret"});
+        const auto name = k.get_string("name");
+        const auto secret = k.get_string("secret");
+        if (!name || !secret) {
+            k.fail(name ? "secret" : "name", "every [[key]] needs a name and a secret (base64)");
+        }
+        auto key = dns::parse_tsig_key(k.get_string("algorithm").value_or("hmac-sha256") + ":" +
+                                       *name + ":" + *secret);
+        if (!key) {
+            k.fail("secret", key.error().message);
+        }
+        s.keys.add(std::move(*key));
+    }
     if (!listen_given) {
         for (const std::string& text : root.get_strings("listen")) {
             auto hp = parse_listen_address(text);

@@ -108,6 +108,14 @@ Result<JournalContents> read_journal(const std::string& path) {
 
 Result<bool> append_journal(const std::string& path, const Name& origin, const ZoneDiff& diff) {
     const Bytes payload = encode_journal_entry(origin, diff);
+    // A change too large for one message would be cut short (TC, or counts past 65535): refuse
+    // it rather than journal part of it.
+    const auto h = read_header(payload);
+    if (!h || h->tc || h->ancount != diff.removed.size() || h->nscount != diff.added.size()) {
+        return make_error("the change is too large for one journal entry (" +
+                          std::to_string(diff.removed.size()) + " removed, " +
+                          std::to_string(diff.added.size()) + " added)");
+    }
     Bytes entry(kMagic, kMagic + 4);
     put_u32(entry, static_cast<std::uint32_t>(payload.size()));
     put_u32(entry, crc_of(payload));

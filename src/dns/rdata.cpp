@@ -33,6 +33,10 @@ constexpr std::array rrsig_fields{F::type, F::u8,  F::u8,   F::u32,   F::time,
 constexpr std::array nsec_fields{F::name, F::bitmap};
 constexpr std::array nsec3_fields{F::u8, F::u8, F::u16, F::salt, F::hash, F::bitmap};
 constexpr std::array nsec3param_fields{F::u8, F::u8, F::u16, F::salt};
+constexpr std::array rp_fields{F::name, F::name};               // RFC 1183
+constexpr std::array tlsa_fields{F::u8, F::u8, F::u8, F::hex};  // RFC 6698, 8162 (SMIMEA)
+constexpr std::array uri_fields{F::u16, F::u16, F::caa_value};  // RFC 7553: one quoted string
+constexpr std::array base64_fields{F::base64};                  // RFC 7929 (OPENPGPKEY)
 
 bool is_name(Field f) {
     return f == F::name || f == F::cname;
@@ -258,7 +262,17 @@ std::span<const Field> rdata_fields(RRType type) {
         case RRType::MX:
             return mx_fields;
         case RRType::TXT:
+        case RRType::SPF:
             return txt_fields;
+        case RRType::RP:
+            return rp_fields;
+        case RRType::TLSA:
+        case RRType::SMIMEA:
+            return tlsa_fields;
+        case RRType::URI:
+            return uri_fields;
+        case RRType::OPENPGPKEY:
+            return base64_fields;
         case RRType::HINFO:
             return hinfo_fields;
         case RRType::SRV:
@@ -270,8 +284,10 @@ std::span<const Field> rdata_fields(RRType type) {
         case RRType::SSHFP:
             return sshfp_fields;
         case RRType::DS:
+        case RRType::CDS:
             return ds_fields;
         case RRType::DNSKEY:
+        case RRType::CDNSKEY:
             return dnskey_fields;
         case RRType::RRSIG:
             return rrsig_fields;

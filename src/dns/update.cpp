@@ -192,10 +192,10 @@ UpdateOutcome apply_update(const Zone& zone, const Message& update) {
                     continue;  // CNAME exclusivity: the addition is ignored (3.4.2.2)
                 }
                 if (rr.type == RRType::CNAME && has_cname) {
+                    // The new CNAME replaces the old; `node` may be pruned with it.
                     next->remove_rrset(rr.owner.wire(), RRType::CNAME);
-                }
-                if (const RRset* existing = node->find(rr.type);
-                    existing && existing->ttl() != rr.ttl) {
+                } else if (const RRset* existing = node->find(rr.type);
+                           existing && existing->ttl() != rr.ttl) {
                     // One TTL per RRset: the new one applies to the whole set.
                     auto records = records_at(*next, rr.owner);
                     next->remove_rrset(rr.owner.wire(), rr.type);

@@ -204,7 +204,8 @@ std::string_view Zone::find_cut(std::string_view wire) const {
 
 std::shared_ptr<Zone> build_zone(const Name& origin, MasterFile& file) {
     auto zone = std::make_shared<Zone>(origin);
-    std::map<std::string, SourceLine> first_line;  // (owner, type) -> where it first appeared
+    // (owner, type, RDATA) -> where the record appeared, so a check names the very line.
+    std::map<std::string, SourceLine> record_line;
     auto problem = [&](SourceLine where, std::string message, bool error = true) {
         file.problems.push_back({where, std::move(message), error});
     };
@@ -217,6 +218,16 @@ std::shared_ptr<Zone> build_zone(const Name& origin, MasterFile& file) {
         }
         if (rr.type == RRType::SOA && !(rr.owner == origin)) {
             problem(rec.where, "SOA record not at top of zone (" + owner + ")");
+            continue;
+        }
+        // As named-checkzone: a DS belongs to the parent side of a cut (RFC 4035 section
+        // 2.4), and an NS RRset at a wildcard has no defined meaning (RFC 4592 section 4.2).
+        if (rr.type == RRType::DS && rr.owner == origin) {
+            problem(rec.where, "DS record at top of zone (" + owner + ")");
+            continue;
+        }
+        if (rr.type == RRType::NS && rr.owner.is_wildcard()) {
+            problem(rec.where, owner + ": invalid NS owner name (wildcard)");
             continue;
         }
         const Node* node = zone->find(rr.owner.wire());
@@ -244,7 +255,10 @@ std::shared_ptr<Zone> build_zone(const Name& origin, MasterFile& file) {
                         false);
             }
         }
-        first_line.try_emplace(key_of(rr.owner.wire(), rr.type), rec.where);
+        record_line.try_emplace(
+            key_of(rr.owner.wire(), rr.type) +
+                std::string(reinterpret_cast<const char*>(rr.rdata.data()), rr.rdata.size()),
+            rec.where);
         zone->add(rr);
     }
 
@@ -270,13 +284,30 @@ std::shared_ptr<Zone> build_zone(const Name& origin, MasterFile& file) {
             if (set == nullptr) {
                 continue;
             }
-            const auto line_it = first_line.find(key_of(owner, check.type));
-            const SourceLine where = line_it == first_line.end() ? whole_file : line_it->second;
             for (auto rdata : *set) {
+                const auto line_it = record_line.find(
+                    key_of(owner, check.type) +
+                    std::string(reinterpret_cast<const char*>(rdata.data()), rdata.size()));
+                const SourceLine where =
+                    line_it == record_line.end() ? whole_file : line_it->second;
                 const std::string_view target = additional_name(check.type, rdata);
                 if (target.empty() || target.size() == 1 ||
                     !wire_name::is_subdomain(target, origin.wire())) {
                     continue;  // out of zone, or the "." of a null MX (RFC 7505)
+                }
+                const std::string label =
+                    type_to_text(check.type) + " '" + wire_name::to_text(target);
+                // RFC 6672 section 2.3: nothing exists below a DNAME.
+                bool below_dname = false;
+                for (std::string_view up = wire_name::parent(target);
+                     up.size() >= origin.wire_size(); up = wire_name::parent(up)) {
+                    const Node* n = zone->find(up);
+                    below_dname =
+                        below_dname || (n != nullptr && n->find(RRType::DNAME) != nullptr);
+                }
+                if (below_dname && check.type == RRType::NS) {
+                    problem(where, label + "' is below a DNAME (illegal)");
+                    continue;
                 }
                 const Node* t = zone->find(target);
                 const bool has_address = t != nullptr && (t->find(RRType::A) != nullptr ||
@@ -284,8 +315,15 @@ std::shared_ptr<Zone> build_zone(const Name& origin, MasterFile& file) {
                 if (has_address) {
                     continue;
                 }
-                const std::string label =
-                    type_to_text(check.type) + " '" + wire_name::to_text(target);
+                if (!zone->find_cut(target).empty()) {
+                    // Below a delegation the addresses are glue: missing glue makes the
+                    // delegation hard to follow, but named-checkzone still loads the zone.
+                    if (check.type == RRType::NS) {
+                        problem(where, label + "' has no glue (A or AAAA below the delegation)",
+                                false);
+                    }
+                    continue;
+                }
                 if (t != nullptr && t->find(RRType::CNAME) != nullptr) {
                     problem(where, label + "' is a CNAME (illegal)", check.error);
                 } else {

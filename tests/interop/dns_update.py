@@ -138,6 +138,19 @@ class UpdateTest(dns_helpers.DnsTestCase):
         self.assertIn("durable.example.test.", ixfr)
         self.assertNotIn("www.example.test.", ixfr)
 
+    def test_key_from_the_config_file(self):
+        conf = os.path.join(self.tmp, "l7.toml")
+        with open(conf, "w") as f:
+            f.write('listen = ["127.0.0.1:0"]\nthreads = 1\n'
+                    '[[key]]\nname = "%s"\nsecret = "%s"\n'
+                    '[[zone]]\norigin = "example.test"\nfile = "example.test.zone"\n'
+                    % (KEY_NAME, SECRET))
+        srv = dns_helpers.DnsServer(["--config", conf])
+        self._procs.append(srv)
+        cp = self.nsupdate(srv, "update add conf.example.test 60 A 192.0.2.60")
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertEqual(self.short(srv, "conf.example.test"), ["192.0.2.60"])
+
     def test_l7_update_and_register_against_l7(self):
         srv = self.serve()
         args = ["dns", "update", "-s", "%s:%d" % srv.address, "-z", "example.test", "-k", KEY,

@@ -258,21 +258,51 @@ asio::awaitable<void> serve_udp_owning(std::shared_ptr<asio::ip::udp::socket> so
     co_await serve_udp(std::move(sock), task, std::move(store), *options, tracer);
 }
 
+// An ephemeral port that UDP and TCP can both bind now (the runtime then binds it for real;
+// a port taken in between fails that bind with a clear error).
+std::uint16_t port_free_for_both(const std::string& host) {
+    std::error_code ec;
+    const auto address = asio::ip::make_address(host, ec);
+    if (ec) {
+        return 0;  // the runtime reports the bad address
+    }
+    asio::io_context io;
+    for (int attempt = 0; attempt < 32; ++attempt) {
+        asio::ip::udp::socket udp(io);
+        udp.open(address.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
+        udp.bind({address, 0}, ec);
+        if (ec) {
+            return 0;
+        }
+        const std::uint16_t port = udp.local_endpoint(ec).port();
+        asio::ip::tcp::acceptor tcp(io);
+        tcp.open(address.is_v4() ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), ec);
+        tcp.bind({address, port}, ec);
+        if (!ec) {
+            return port;
+        }
+    }
+    return 0;
+}
+
 }  // namespace
 
 BoundServer start_server(net::Runtime& runtime, const ServerOptions& options,
                          std::shared_ptr<ZoneStore> zones, trace::Tracer& tracer) {
     BoundServer bound;
     for (const HostPort& requested : options.listen) {
-        // Bind UDP first; an ephemeral port request then takes the same number for TCP.
+        // DNS uses one port number for UDP and TCP: for port 0, pick one free on both.
+        const HostPort address = requested.port == 0
+                                     ? HostPort{requested.host, port_free_for_both(requested.host)}
+                                     : requested;
         auto shared_options = std::make_shared<const ServerOptions>(options);
         auto udp_loop = [zones, shared_options, &tracer](
                             std::shared_ptr<asio::ip::udp::socket> sock,
                             net::Task& task) -> asio::awaitable<void> {
             return serve_udp_owning(std::move(sock), task, zones, shared_options, tracer);
         };
-        const auto udp = runtime.listen_udp(requested, udp_loop);
-        HostPort tcp_address = requested;
+        const auto udp = runtime.listen_udp(address, udp_loop);
+        HostPort tcp_address = address;
         tcp_address.port = udp.port();
         auto tcp_handler = [zones, options, &tracer](asio::ip::tcp::socket sock,
                                                      net::Task& task) -> asio::awaitable<void> {

@@ -200,13 +200,13 @@ TEST(BuildZone, InZoneNsTargetWithoutAddressIsAnError) {
     auto b = build(
         "$TTL 300\n"
         "@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n"
-        "@ NS ns1\n"  // 3
-        "@ NS ns2\n"
+        "@ NS ns1\n"
+        "@ NS ns2\n"              // 4: the record at fault
         "@ NS ns.example.net.\n"  // out of zone: not checked
         "ns1 A 192.0.2.1\n"
         "ns2 TXT \"no address\"\n");
     EXPECT_EQ(problems(b.file),
-              Lines{"3: NS 'ns2.example.com.' has no address records (A or AAAA)"});
+              Lines{"4: NS 'ns2.example.com.' has no address records (A or AAAA)"});
     EXPECT_EQ(b.zone, nullptr);
 }
 
@@ -222,9 +222,9 @@ TEST(BuildZone, AaaaAloneIsAnAddress) {
 
 TEST(BuildZone, NsTargetThatIsACnameIsAnError) {
     auto b = build(std::string(kHead) +
-                   "@ NS alias\n"  // 5, but the NS RRset began on line 3
+                   "@ NS alias\n"  // 5: the record at fault (the RRset began on line 3)
                    "alias CNAME ns1\n");
-    EXPECT_EQ(problems(b.file), Lines{"3: NS 'alias.example.com.' is a CNAME (illegal)"});
+    EXPECT_EQ(problems(b.file), Lines{"5: NS 'alias.example.com.' is a CNAME (illegal)"});
     EXPECT_EQ(b.zone, nullptr);
 }
 
@@ -240,6 +240,33 @@ TEST(BuildZone, MxAndSrvTargetsWithoutAddressAreWarnings) {
     EXPECT_NE(b.zone, nullptr);
 }
 
+TEST(BuildZone, MissingGlueIsAWarningAsInNamedCheckzone) {
+    // BIND loads such a zone ("has no REQUIRED GLUE" is not fatal), so l7 does too.
+    auto b = build(std::string(kHead) +
+                   "sub NS ns.sub\n"     // 5
+                   "other NS ns.sub\n"   // 6: sibling glue, also missing
+                   "sub2 NS ns.other\n"  // 7
+                   "other NS ns.example.net.\n");
+    EXPECT_EQ(
+        problems(b.file),
+        (Lines{"5: warning: NS 'ns.sub.example.com.' has no glue (A or AAAA below the delegation)",
+               "6: warning: NS 'ns.sub.example.com.' has no glue (A or AAAA below the delegation)",
+               "7: warning: NS 'ns.other.example.com.' has no glue (A or AAAA below the "
+               "delegation)"}));
+    EXPECT_NE(b.zone, nullptr);
+}
+
+TEST(BuildZone, NsTargetBelowADnameIsAnError) {
+    auto b = build(
+        "$TTL 300\n"
+        "@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n"
+        "@ NS ns1\n"  // 3
+        "@ DNAME example.net.\n"
+        "ns1 A 192.0.2.1\n");
+    EXPECT_EQ(problems(b.file), Lines{"3: NS 'ns1.example.com.' is below a DNAME (illegal)"});
+    EXPECT_EQ(b.zone, nullptr);
+}
+
 TEST(BuildZone, NullMxIsNotChecked) {
     auto b = build(std::string(kHead) + "@ MX 0 .\n");  // RFC 7505
     EXPECT_EQ(problems(b.file), Lines{});
@@ -252,7 +279,7 @@ TEST(BuildZone, GlueUnderADelegationSatisfiesTheNsCheck) {
                    "sub NS ns.other\n"  // 6: in zone, outside the delegation, no address
                    "ns.sub A 192.0.2.53\n");
     EXPECT_EQ(problems(b.file),
-              Lines{"5: NS 'ns.other.example.com.' has no address records (A or AAAA)"});
+              Lines{"6: NS 'ns.other.example.com.' has no address records (A or AAAA)"});
     b = build(std::string(kHead) +
               "sub NS ns.sub\n"
               "ns.sub A 192.0.2.53\n");
