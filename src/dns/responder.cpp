@@ -13,6 +13,10 @@ void ZoneSet::add(std::shared_ptr<const Zone> zone) {
 }
 
 const Zone* ZoneSet::find_zone(std::string_view wire) const {
+    if (zones_.size() == 1) {  // the usual server: one comparison instead of a lookup per label
+        const Zone* only = zones_.front().get();
+        return wire_name::is_subdomain(wire, only->origin().wire()) ? only : nullptr;
+    }
     for (std::string_view up = wire; !up.empty(); up = wire_name::parent(up)) {
         const auto it = by_origin_.find(up);
         if (it != by_origin_.end()) {

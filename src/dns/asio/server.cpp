@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "dns/asio/udp_batch.hpp"
 #include "dns/message_text.hpp"
 #include "dns/transfer.hpp"
 #include "net/timeout.hpp"
@@ -100,36 +101,53 @@ asio::awaitable<void> serve_udp(std::shared_ptr<asio::ip::udp::socket> shared, n
                                 trace::Tracer& tracer) {
     asio::ip::udp::socket& sock = *shared;
     ZoneView zones(*store);
-    std::vector<std::uint8_t> in(65536);
-    std::vector<std::uint8_t> out(65535);
+    // Wait until readable, then drain in batches; a bounded number of batches per wake-up
+    // keeps the other tasks of this worker served under a flood.
+    constexpr std::size_t kSlots = 16;
+    constexpr int kBatchesPerWake = 16;
+    UdpBatch batch(kSlots, std::max<std::size_t>(options.responder.max_udp_size, 512));
     auto guard = task.on_interrupt([&sock] {
         std::error_code ignored;
         sock.cancel(ignored);
     });
-    asio::ip::udp::endpoint sender;
     while (sock.is_open() && !task.draining()) {
         task.set_idle(true);
-        auto [ec, n] =
-            co_await sock.async_receive_from(asio::buffer(in), sender, net::as_tuple_awaitable);
+        auto [ec] = co_await sock.async_wait(asio::socket_base::wait_read, net::as_tuple_awaitable);
         task.set_idle(false);
         if (ec == asio::error::operation_aborted || !sock.is_open()) {
             break;
         }
         if (ec) {
-            log::debug("dns", "udp receive: " + ec.message());
+            log::debug("dns", "udp wait: " + ec.message());
             continue;
         }
-        const auto query = std::span<const std::uint8_t>(in.data(), n);
-        ResponseInfo info;
-        const std::size_t size = handle_message(zones.get(), query, out, Transport::udp,
-                                                sender.address(), options, info);
-        if (tracer.enabled()) {
-            trace_exchange(tracer, "dns", to_string(sender), trace::Tracer::next_connection_id(),
-                           query, std::span<const std::uint8_t>(out.data(), size));
-        }
-        if (size > 0) {
-            co_await sock.async_send_to(asio::buffer(out.data(), size), sender,
-                                        net::as_tuple_awaitable);
+        for (int round = 0; round < kBatchesPerWake; ++round) {
+            std::error_code receive_error;
+            const std::size_t n = batch.receive(sock.native_handle(), receive_error);
+            if (receive_error) {
+                // ICMP errors from earlier sends surface here (ECONNREFUSED): not fatal.
+                log::debug("dns", "udp receive: " + receive_error.message());
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+                const auto query = batch.datagram(i);
+                const auto reply = batch.reply_buffer(i);
+                ResponseInfo info;
+                const auto sender = batch.sender(i);
+                const std::size_t size =
+                    batch.truncated(i) ? error_response(query, Rcode::FORMERR, reply)
+                                       : handle_message(zones.get(), query, reply, Transport::udp,
+                                                        sender.address(), options, info);
+                if (tracer.enabled()) {
+                    trace_exchange(tracer, "dns", to_string(sender),
+                                   trace::Tracer::next_connection_id(), query,
+                                   std::span<const std::uint8_t>(reply.data(), size));
+                }
+                batch.set_reply(i, size);
+            }
+            (void)batch.send(sock.native_handle());
+            if (n < batch.slots()) {
+                break;  // drained
+            }
         }
     }
 }
