@@ -420,8 +420,8 @@ int print_transfer(const dns::Name& zone, const HostPort& server,
     std::cout << "\n; <<>> l7 dns query <<>> " << zone.to_text() << ' ' << what << " @"
               << server.to_string() << '\n';
     if (!out || !*out) {
-        std::cout << "; Transfer failed: " << (out ? (*out).error().message : "did not run")
-                  << '\n';
+        std::cerr << "l7 dns: transfer failed: "
+                  << (out ? (*out).error().message : "it did not run") << '\n';
         return 1;
     }
     const dns::TransferResult& t = **out;
@@ -590,7 +590,8 @@ Examples:
             std::cout << "\n; <<>> l7 dns query <<>> " << qname->to_text() << ' '
                       << dns::type_to_text(type) << " @" << server.to_string() << '\n';
             if (!result) {
-                std::cout << ";; communications error: " << result.error().message << '\n';
+                // One line on stderr, as every l7 failure (dig prints it on stdout).
+                std::cerr << "l7 dns: " << result.error().message << '\n';
                 return 1;
             }
             std::cout << ";; Got answer:\n" << dns::format_message(result->reply) << '\n';

@@ -301,13 +301,17 @@ class FileParser {
         if (!rdata) {
             return problem(line.line, type_to_text(*type) + " record: " + rdata.error().message);
         }
-        if (ttl) {
+        // RFC 2181 section 8: a TTL with the top bit set counts as 0.
+        auto clamp = [&] {
             if (*ttl > kMaxTtl) {
                 problem(line.line,
                         "TTL " + std::to_string(*ttl) + " is above 2147483647 (RFC 2181); using 0",
                         false);
                 ttl = 0;
             }
+        };
+        if (ttl) {
+            clamp();
             s_.last_ttl = ttl;
         } else if (s_.default_ttl) {
             ttl = s_.default_ttl;
@@ -317,12 +321,7 @@ class FileParser {
             ttl = decode_soa(*rdata)->minimum;
             problem(line.line, "no TTL specified; using the SOA minimum " + std::to_string(*ttl),
                     false);
-            if (*ttl > kMaxTtl) {
-                problem(line.line,
-                        "TTL " + std::to_string(*ttl) + " is above 2147483647 (RFC 2181); using 0",
-                        false);
-                ttl = 0;
-            }
+            clamp();
             s_.last_ttl = ttl;
         } else {
             return problem(line.line, "no TTL specified (add a TTL or a $TTL line)");

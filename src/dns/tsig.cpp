@@ -244,6 +244,11 @@ TsigCheck tsig_verify(std::span<const std::uint8_t> message, const TsigKeyring& 
     }
     check.key = key;
     const EVP_MD* md = digest_for(key->algorithm);
+    if (md == nullptr) {  // a key made by hand with an algorithm we cannot compute
+        check.rcode = Rcode::NOTAUTH;
+        check.error = Rcode::BADKEY;
+        return check;
+    }
     const std::size_t full = static_cast<std::size_t>(EVP_MD_get_size(md));
     // RFC 8945 section 5.2.2.1: a truncated MAC must keep at least half, and 10 bytes.
     if (mac.size() > full || mac.size() < std::max<std::size_t>(10, full / 2)) {

@@ -60,6 +60,10 @@ asio::awaitable<Result<Exchange>> over_udp(asio::ip::udp::endpoint server, const
                                            const ExchangeOptions& options, bool& truncated) {
     auto ex = co_await asio::this_coro::executor;
     asio::ip::udp::socket sock(ex, server.protocol());
+    // A connected socket hears only from the server, and hears ICMP "port unreachable" as
+    // ECONNREFUSED, so "nothing listens there" is told apart from a lost datagram.
+    std::error_code connect_error;
+    sock.connect(server, connect_error);
     std::vector<std::uint8_t> buf(65536);
     const std::string peer = HostPort{server.address().to_string(), server.port()}.to_string();
     const auto start = Clock::now();
@@ -67,9 +71,8 @@ asio::awaitable<Result<Exchange>> over_udp(asio::ip::udp::endpoint server, const
         co_await sock.async_send_to(asio::buffer(query), server, net::as_tuple_awaitable);
         const auto deadline = Clock::now() + options.timeout;
         while (Clock::now() < deadline) {
-            asio::ip::udp::endpoint from;
             auto got = co_await net::with_timeout(
-                sock.async_receive_from(asio::buffer(buf), from, net::as_tuple_awaitable),
+                sock.async_receive(asio::buffer(buf), net::as_tuple_awaitable),
                 deadline - Clock::now());
             if (!got) {
                 break;  // this try timed out
@@ -78,7 +81,7 @@ asio::awaitable<Result<Exchange>> over_udp(asio::ip::udp::endpoint server, const
             if (ec == asio::error::connection_refused) {
                 co_return make_error("connection refused by " + peer + " (nothing listens there)");
             }
-            if (ec || from != server) {
+            if (ec) {
                 continue;
             }
             const auto wire = std::span<const std::uint8_t>(buf.data(), n);

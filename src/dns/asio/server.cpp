@@ -152,6 +152,17 @@ asio::awaitable<void> serve_udp(std::shared_ptr<asio::ip::udp::socket> shared, n
     }
 }
 
+// Sends the message in out[2 .. 2 + size) behind its two-byte length (RFC 7766 section 8).
+asio::awaitable<bool> write_framed(asio::ip::tcp::socket& sock, std::vector<std::uint8_t>& out,
+                                   std::size_t size) {
+    out[0] = static_cast<std::uint8_t>(size >> 8);
+    out[1] = static_cast<std::uint8_t>(size);
+    auto written = co_await net::with_timeout(
+        asio::async_write(sock, asio::buffer(out.data(), size + 2), net::as_tuple_awaitable),
+        write_timeout);
+    co_return written && !std::get<0>(*written);
+}
+
 // Streams an AXFR or IXFR reply (transfer.hpp), one length-prefixed message at a time.
 asio::awaitable<bool> send_transfer(asio::ip::tcp::socket& sock, std::shared_ptr<const Zone> zone,
                                     const TransferQuery& query, std::vector<std::uint8_t>& out,
@@ -169,12 +180,7 @@ asio::awaitable<bool> send_transfer(asio::ip::tcp::socket& sock, std::shared_ptr
             trace_exchange(tracer, "dns-xfr", peer, conn, {},
                            std::span<const std::uint8_t>(out.data() + 2, size));
         }
-        out[0] = static_cast<std::uint8_t>(size >> 8);
-        out[1] = static_cast<std::uint8_t>(size);
-        auto written = co_await net::with_timeout(
-            asio::async_write(sock, asio::buffer(out.data(), size + 2), net::as_tuple_awaitable),
-            write_timeout);
-        if (!written || std::get<0>(*written)) {
+        if (!co_await write_framed(sock, out, size)) {
             log::warn("dns", peer + ": transfer of " + zone->origin().to_text() + " interrupted");
             co_return false;
         }
@@ -255,12 +261,7 @@ asio::awaitable<void> serve_tcp(asio::ip::tcp::socket sock, net::Task& task,
         if (size == 0) {
             continue;
         }
-        out[0] = static_cast<std::uint8_t>(size >> 8);
-        out[1] = static_cast<std::uint8_t>(size);
-        auto written = co_await net::with_timeout(
-            asio::async_write(sock, asio::buffer(out.data(), size + 2), net::as_tuple_awaitable),
-            write_timeout);
-        if (!written || std::get<0>(*written)) {
+        if (!co_await write_framed(sock, out, size)) {
             break;
         }
     }
