@@ -443,6 +443,9 @@ std::size_t respond(const ZoneSet& zones, std::span<const std::uint8_t> query,
     if (zone == nullptr) {
         return finish_with(Rcode::REFUSED, true);
     }
+    if (zone->is_expired()) {
+        return finish_with(Rcode::SERVFAIL, true);  // a secondary that lost its primary
+    }
     if (q.qtype == RRType::AXFR || q.qtype == RRType::IXFR) {
         // Zone transfers are served by the transfer path over TCP, not here.
         result.transfer = true;

@@ -96,6 +96,15 @@ class Zone {
 
     explicit Zone(Name origin) : origin_(std::move(origin)) {}
 
+    // What a secondary serves after its data expired (RFC 1035 section 4.3.5): no records,
+    // and queries for the zone get SERVFAIL rather than stale answers or a referral upward.
+    static std::shared_ptr<Zone> expired_placeholder(Name origin) {
+        auto zone = std::make_shared<Zone>(std::move(origin));
+        zone->expired_ = true;
+        return zone;
+    }
+    bool is_expired() const { return expired_; }
+
     const Name& origin() const { return origin_; }
     const Node* find(std::string_view wire) const;
     const Node& apex() const;
@@ -148,6 +157,7 @@ class Zone {
     NodeMap nodes_;
     std::size_t records_ = 0;
     std::shared_ptr<const std::vector<ZoneDiff>> history_;
+    bool expired_ = false;
 };
 
 // The change that turns `before` into `after` (BIND's ixfr-from-differences), with the SOAs

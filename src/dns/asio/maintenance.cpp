@@ -81,15 +81,22 @@ asio::awaitable<void> maintain(std::shared_ptr<ZoneMaintenance::State> st,
     const Name& origin = st->source.origin;
     const HostPort primary = *st->source.primary;
     const std::string name = origin.to_text();
+    bool force_axfr = false;  // set when an IXFR did not apply to our copy
     while (!task.draining()) {
         st->notified = false;
         auto zone = store->find(origin);
+        if (zone && zone->is_expired()) {
+            zone.reset();  // expired data counts as none
+        }
+        if (zone && !st->last_contact) {
+            st->last_contact = Clock::now();  // a saved copy ages from our start
+        }
         std::optional<Soa> soa;
         if (zone && zone->soa()) {
             soa = decode_soa(*zone->soa()->begin());
         }
         bool ok = true;
-        bool need_transfer = !zone;
+        bool need_transfer = !zone || force_axfr;
         if (zone) {
             Message q;
             q.header.id = static_cast<std::uint16_t>(std::random_device{}());
@@ -114,7 +121,8 @@ asio::awaitable<void> maintain(std::shared_ptr<ZoneMaintenance::State> st,
         }
         if (ok && need_transfer && !task.draining()) {
             const std::optional<std::uint32_t> have =
-                soa ? std::optional(soa->serial) : std::nullopt;
+                soa && !force_axfr ? std::optional(soa->serial) : std::nullopt;
+            force_axfr = false;
             auto t = co_await async_transfer(origin, primary, have, transfer_timeout, tracer);
             if (!t) {
                 ok = false;
@@ -131,7 +139,7 @@ asio::awaitable<void> maintain(std::shared_ptr<ZoneMaintenance::State> st,
                         if (!applied) {
                             log::warn("dns", "zone " + name + ": IXFR does not apply (" +
                                                  applied.error().message + "); asking for AXFR");
-                            store->withdraw(origin);  // the next round, at once, transfers it all
+                            force_axfr = true;  // the next round, at once, transfers it all
                             st->notified = true;
                             next.reset();
                             break;
@@ -169,8 +177,15 @@ asio::awaitable<void> maintain(std::shared_ptr<ZoneMaintenance::State> st,
         if (soa && st->last_contact &&
             Clock::now() - *st->last_contact > std::chrono::seconds(soa->expire)) {
             log::error("dns", "zone " + name + ": no contact with the primary for " +
-                                  seconds_text(soa->expire) + " (SOA expire); no longer served");
-            store->withdraw(origin);
+                                  seconds_text(soa->expire) +
+                                  " (SOA expire); answering SERVFAIL until a transfer succeeds");
+            store->expire(origin);
+            // Keep to the primary's timers: try again at its SOA retry interval.
+            st->timer.expires_after(std::chrono::seconds(std::max<std::uint32_t>(soa->retry, 1)));
+            task.set_idle(true);
+            co_await st->timer.async_wait(net::as_tuple_awaitable);
+            task.set_idle(false);
+            continue;
         }
         const std::uint32_t wait = !soa ? initial_retry : ok ? soa->refresh : soa->retry;
         if (st->notified) {

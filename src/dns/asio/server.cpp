@@ -239,8 +239,9 @@ asio::awaitable<void> serve_tcp(asio::ip::tcp::socket sock, net::Task& task,
                 size = error_response(query, Rcode::REFUSED, std::span(out).subspan(2));
             } else if (tq) {
                 const auto zone = store->find(tq->question.name);
-                if (!zone) {
-                    size = error_response(query, Rcode::NOTAUTH, std::span(out).subspan(2));
+                if (!zone || zone->is_expired()) {
+                    size = error_response(query, zone ? Rcode::SERVFAIL : Rcode::NOTAUTH,
+                                          std::span(out).subspan(2));
                 } else {
                     if (tracer.enabled()) {
                         trace_exchange(tracer, "dns-xfr", peer, conn, query, {});

@@ -147,8 +147,8 @@ void ZoneStore::publish(std::shared_ptr<Zone> zone, std::optional<ZoneDiff> chan
     }
 }
 
-void ZoneStore::withdraw(const Name& origin) {
-    swap_in(origin, nullptr);
+void ZoneStore::expire(const Name& origin) {
+    swap_in(origin, Zone::expired_placeholder(origin));
 }
 
 void ZoneStore::swap_in(const Name& origin, std::shared_ptr<const Zone> zone) {

@@ -42,8 +42,8 @@ class ZoneStore {
     // Makes `zone` the current version of its zone, keeping the history for IXFR when
     // `change` is given, and calls the change listeners when the serial moved.
     void publish(std::shared_ptr<Zone> zone, std::optional<ZoneDiff> change = std::nullopt);
-    // Stops serving a zone (a secondary whose data expired).
-    void withdraw(const Name& origin);
+    // A secondary whose data expired: its queries get SERVFAIL until a transfer succeeds.
+    void expire(const Name& origin);
 
     std::shared_ptr<const ZoneSet> current() const;
     std::shared_ptr<const Zone> find(const Name& origin) const;
