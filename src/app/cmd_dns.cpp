@@ -222,7 +222,7 @@ Zone transfer: AXFR and IXFR over TCP for clients in --allow-transfer. A reload 
 changes a zone's serial records the difference, so secondaries can fetch just that by
 IXFR, and sends NOTIFY to every --notify target. A --secondary zone is transferred from its
 primary at start, checked every SOA refresh interval, re-fetched at once on NOTIFY from the
-primary, and dropped after the SOA expire time without contact.
+primary, and answered SERVFAIL once the SOA expire time passes without contact.
 
 Dynamic update (RFC 2136): UPDATE messages signed with a --tsig-key (HMAC-SHA256 unless
 given) change primary zones; prerequisites are checked, the SOA serial is raised, the change

@@ -3,7 +3,7 @@
 //
 //   - each secondary zone checks its primary's SOA every `refresh` seconds (or `retry` after a
 //     failure), transfers the zone by IXFR or AXFR when the serial moved (RFC 1034 4.3.5,
-//     RFC 1995, RFC 5936), and stops serving it once `expire` passes without contact;
+//     RFC 1995, RFC 5936), and answers SERVFAIL for it once `expire` passes without contact;
 //   - a NOTIFY from the primary (RFC 1996) starts the check at once;
 //   - when a zone changes here, its notify targets get a NOTIFY, retried until acknowledged.
 //
