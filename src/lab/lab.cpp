@@ -116,6 +116,17 @@ int run_lab(const Topology& topology, const RunOptions& options, trace::Tracer& 
             out << "Try: l7 socket " << (first.protocol == "tcp" ? "tcp" : "udp")
                 << "-client --server " << first.address << ":" << first.port << " hello\n";
         }
+        for (const Endpoint& e : eps) {
+            if (e.kind != "dns") {
+                continue;
+            }
+            const auto zones = e.service->settings.get_tables("zone");
+            const std::string origin =
+                zones.empty() ? "." : zones.front().get_string("origin").value_or(".");
+            out << "Try: l7 dns query " << origin << " NS @" << e.address << ":" << e.port
+                << " +norec    (" << e.host << ")\n";
+            break;
+        }
         out << "The lab is running; press Ctrl-C to stop it.\n";
         out.flush();
         runtime.run();
