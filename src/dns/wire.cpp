@@ -200,7 +200,7 @@ void WireWriter::name(std::string_view wire, bool compress) {
     while (rest.size() > 1) {
         if (compress) {
             for (std::size_t t = 0; t < targets_; ++t) {
-                if (matches(target_offsets_[t], rest)) {
+                if (target_lengths_[t] == rest.size() && matches(target_offsets_[t], rest)) {
                     u16(static_cast<std::uint16_t>(0xC000 | target_offsets_[t]));
                     return;
                 }
@@ -213,7 +213,8 @@ void WireWriter::name(std::string_view wire, bool compress) {
             return;
         }
         if (label_at < 0x4000 && targets_ < target_offsets_.size()) {
-            target_offsets_[targets_++] = static_cast<std::uint16_t>(label_at);
+            target_offsets_[targets_] = static_cast<std::uint16_t>(label_at);
+            target_lengths_[targets_++] = static_cast<std::uint8_t>(rest.size());
         }
         rest.remove_prefix(label_size);
     }

@@ -103,6 +103,9 @@ class WireWriter {
     bool overflow_ = false;
     // Offsets of labels already written (pointer targets must be below 0x4000).
     std::array<std::uint16_t, 128> target_offsets_{};
+    // The uncompressed length of the name from each target on: only targets of the same
+    // length can match, which rules out most of them without reading the message.
+    std::array<std::uint8_t, 128> target_lengths_{};
     std::size_t targets_ = 0;
 };
 

@@ -82,10 +82,30 @@ const Node* Zone::find(std::string_view wire) const {
     return it == nodes_.end() ? nullptr : &it->second;
 }
 
+Zone::Zone(const Zone& other)
+    : origin_(other.origin_),
+      nodes_(other.nodes_),
+      records_(other.records_),
+      history_(other.history_),
+      expired_(other.expired_) {
+    apex_node_ = find(origin_.wire());
+}
+
+Zone& Zone::operator=(const Zone& other) {
+    if (this != &other) {
+        origin_ = other.origin_;
+        nodes_ = other.nodes_;
+        records_ = other.records_;
+        history_ = other.history_;
+        expired_ = other.expired_;
+        apex_node_ = find(origin_.wire());
+    }
+    return *this;
+}
+
 const Node& Zone::apex() const {
     static const Node empty;
-    const Node* n = find(origin_.wire());
-    return n ? *n : empty;
+    return apex_node_ != nullptr ? *apex_node_ : empty;
 }
 
 const RRset* Zone::soa() const {
@@ -104,12 +124,18 @@ std::uint32_t Zone::serial() const {
 bool Zone::add(const ResourceRecord& rr) {
     auto [it, inserted] = nodes_.try_emplace(std::string(rr.owner.wire()));
     Node& node = it->second;
+    if (inserted && rr.owner.wire_size() == origin_.wire_size()) {
+        apex_node_ = &node;
+    }
     if (inserted && rr.owner.wire_size() > origin_.wire_size()) {
         // Create the empty non-terminals between this name and the apex, counting children.
         std::string_view up = wire_name::parent(rr.owner.wire());
         while (true) {
             auto [parent, created] = nodes_.try_emplace(std::string(up));
             ++parent->second.children;
+            if (created && up.size() == origin_.wire_size()) {
+                apex_node_ = &parent->second;
+            }
             if (!created || up.size() <= origin_.wire_size()) {
                 break;
             }

@@ -95,6 +95,12 @@ class Zone {
     using NodeMap = std::unordered_map<std::string, Node, NameHash, NameEqual>;
 
     explicit Zone(Name origin) : origin_(std::move(origin)) {}
+    // Copies re-point the cached apex at their own node; moves keep the nodes, and so the
+    // pointer, valid.
+    Zone(const Zone& other);
+    Zone& operator=(const Zone& other);
+    Zone(Zone&&) = default;
+    Zone& operator=(Zone&&) = default;
 
     // What a secondary serves after its data expired (RFC 1035 section 4.3.5): no records,
     // and queries for the zone get SERVFAIL rather than stale answers or a referral upward.
@@ -155,6 +161,9 @@ class Zone {
 
     Name origin_;
     NodeMap nodes_;
+    // The apex node, looked up once: every negative answer and every DNAME check needs it.
+    // Nodes of an unordered_map stay put when it grows, and the apex is never pruned.
+    const Node* apex_node_ = nullptr;
     std::size_t records_ = 0;
     std::shared_ptr<const std::vector<ZoneDiff>> history_;
     bool expired_ = false;
