@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "../tests/unit/dns/dns_test_util.hpp"
 #include "dns/journal.hpp"
 #include "dns/master.hpp"
 #include "dns/rdata.hpp"
@@ -21,25 +22,19 @@
 namespace {
 
 using namespace l7::dns;
-
-const Name& origin() {
-    static const Name n = *Name::parse("example.com.");
-    return n;
-}
+using test::example_com;
 
 const Zone& zone() {
     static const std::shared_ptr<Zone> z = [] {
-        MasterFile file = parse_master(
+        auto built = test::parse_zone(
             "$TTL 300\n"
             "@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n"
             "@ NS ns1\n"
             "ns1 A 192.0.2.1\n"
             "www A 192.0.2.1\n"
-            "a.b.c TXT \"deep\"\n",
-            "example.com.db", origin());
-        auto built = build_zone(origin(), file);
-        L7_FUZZ_CHECK(built != nullptr);
-        return built;
+            "a.b.c TXT \"deep\"\n");
+        L7_FUZZ_CHECK(built.zone != nullptr);
+        return built.zone;
     }();
     return *z;
 }
@@ -72,7 +67,7 @@ void check_entry(const ZoneDiff& d) {
     L7_FUZZ_CHECK(!d.added.empty() && d.added.front().type == RRType::SOA);
     L7_FUZZ_CHECK(decode_soa(d.removed.front().rdata)->serial == d.from_serial);
     L7_FUZZ_CHECK(decode_soa(d.added.front().rdata)->serial == d.to_serial);
-    const auto again = decode_journal_entry(encode_journal_entry(origin(), d));
+    const auto again = decode_journal_entry(encode_journal_entry(example_com(), d));
     if (!again) {
         std::fprintf(stderr, "re-decode: %s\n", again.error().message.c_str());
     }
@@ -86,9 +81,9 @@ void check_entry(const ZoneDiff& d) {
 void check_zone(const Zone& z) {
     std::size_t counted = 0;
     z.for_each_node([&](std::string_view owner, const Node& node) {
-        L7_FUZZ_CHECK(wire_name::is_subdomain(owner, origin().wire()));
+        L7_FUZZ_CHECK(wire_name::is_subdomain(owner, example_com().wire()));
         const std::string_view up = wire_name::parent(owner);
-        L7_FUZZ_CHECK(owner.size() == origin().wire_size() || z.find(up) != nullptr);
+        L7_FUZZ_CHECK(owner.size() == example_com().wire_size() || z.find(up) != nullptr);
         for (const RRset& set : node.rrsets) {
             L7_FUZZ_CHECK(!set.empty());
             counted += set.size();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../tests/unit/dns/dns_test_util.hpp"
 #include "dns/journal.hpp"
 #include "dns/master.hpp"
 #include "dns/message.hpp"
@@ -23,20 +24,15 @@
 namespace {
 
 using namespace l7::dns;
+using test::example_com;
 
 constexpr std::uint64_t kNow = 1700000000;  // the time the dnspython seeds were signed
-
-const Name& origin() {
-    static const Name n = *Name::parse("example.com.");
-    return n;
-}
 
 const TsigKeyring& keyring() {
     static const TsigKeyring ring = [] {
         TsigKeyring r;
-        // base64("l7-tsig-test-secret-0123456789ab"), as in tests/unit/dns/tsig_test.cpp.
-        r.add(
-            *parse_tsig_key("hmac-sha256:tsig-key.:bDctdHNpZy10ZXN0LXNlY3JldC0wMTIzNDU2Nzg5YWI="));
+        // The key of tests/unit/dns/tsig_test.cpp, which signed the dnspython seeds.
+        r.add(*parse_tsig_key(std::string("hmac-sha256:tsig-key.:") + test::kTsigSecret));
         return r;
     }();
     return ring;
@@ -44,28 +40,15 @@ const TsigKeyring& keyring() {
 
 const Zone& zone() {
     static const std::shared_ptr<Zone> z = [] {
-        MasterFile file = parse_master(
-            "$TTL 300\n"
-            "@ SOA ns1 hostmaster 10 7200 3600 1209600 60\n"
-            "@ NS ns1\n"
-            "@ NS ns2\n"
-            "@ MX 10 mail\n"
-            "ns1 A 192.0.2.1\n"
-            "ns2 A 192.0.2.2\n"
-            "mail A 192.0.2.25\n"
-            "www A 192.0.2.10\n"
-            "www A 192.0.2.11\n"
-            "www AAAA 2001:db8::10\n"
-            "alias CNAME www\n"
-            "old A 192.0.2.99\n"
-            "txt TXT \"hello\"\n"
-            "a.b TXT \"deep\"\n"
-            "sub NS ns.sub\n"
-            "ns.sub A 192.0.2.53\n",
-            "example.com.db", origin());
-        auto built = build_zone(origin(), file);
-        L7_FUZZ_CHECK(built != nullptr);
-        return built;
+        // The update tests' zone, with more types and a delegation for updates to meet.
+        auto built = test::parse_zone(std::string(test::kUpdateZone) +
+                                      "www AAAA 2001:db8::10\n"
+                                      "old A 192.0.2.99\n"
+                                      "txt TXT \"hello\"\n"
+                                      "sub NS ns.sub\n"
+                                      "ns.sub A 192.0.2.53\n");
+        L7_FUZZ_CHECK(built.zone != nullptr);
+        return built.zone;
     }();
     return *z;
 }
@@ -144,9 +127,9 @@ void check_new_zone(const Zone& old_zone, const UpdateOutcome& out) {
     L7_FUZZ_CHECK(next.apex().find(RRType::NS) != nullptr);
     std::size_t counted = 0;
     next.for_each_node([&](std::string_view owner, const Node& node) {
-        L7_FUZZ_CHECK(wire_name::is_subdomain(owner, origin().wire()));
+        L7_FUZZ_CHECK(wire_name::is_subdomain(owner, example_com().wire()));
         const std::string_view up = wire_name::parent(owner);
-        L7_FUZZ_CHECK(owner.size() == origin().wire_size() || next.find(up) != nullptr);
+        L7_FUZZ_CHECK(owner.size() == example_com().wire_size() || next.find(up) != nullptr);
         for (const RRset& set : node.rrsets) {
             L7_FUZZ_CHECK(!set.empty());
             counted += set.size();
@@ -162,7 +145,7 @@ void check_new_zone(const Zone& old_zone, const UpdateOutcome& out) {
     L7_FUZZ_CHECK(counted == next.record_count());
 
     // What the journal keeps reads back as the same change.
-    const auto entry = decode_journal_entry(encode_journal_entry(origin(), diff));
+    const auto entry = decode_journal_entry(encode_journal_entry(example_com(), diff));
     L7_FUZZ_CHECK(entry.ok());
     L7_FUZZ_CHECK(entry->from_serial == diff.from_serial && entry->to_serial == diff.to_serial);
     L7_FUZZ_CHECK(entry->removed.size() == diff.removed.size());
@@ -180,7 +163,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     check_signing(wire, *message);
     // The update service finds the zone by the zone section's name.
-    if (message->questions.size() != 1 || !(message->questions[0].name == origin())) {
+    if (message->questions.size() != 1 || !(message->questions[0].name == example_com())) {
         return 0;
     }
     const Zone& old_zone = zone();

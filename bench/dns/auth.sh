@@ -18,14 +18,8 @@
 # completed. Placements (BENCH_PLACEMENTS, default "pinned unpinned"): pinned = server on
 # CPU 0 with one worker, dnsperf on CPU 1; unpinned = no pinning, default worker counts.
 set -euo pipefail
-if [ $# -gt 1 ]; then
-  echo "usage: $0 [RELEASE_BUILD_DIR]" >&2
-  exit 2
-fi
-build=$(cd "${1:-build/release}" && pwd)
-l7=$build/l7
 source "$(dirname "$0")/common.sh"
-check_tools "$l7"
+use_build_dir "$@"
 
 reps=${BENCH_REPS:-3}
 seconds=${BENCH_SECONDS:-10}

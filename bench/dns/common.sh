@@ -81,6 +81,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# use_build_dir [RELEASE_BUILD_DIR]: the command line of auth.sh and memory.sh, one optional
+# argument (build/release by default); sets build and l7 (its binary) and checks the tools.
+use_build_dir() {
+  if [ $# -gt 1 ]; then
+    echo "usage: $0 [RELEASE_BUILD_DIR]" >&2
+    exit 2
+  fi
+  build=$(cd "${1:-build/release}" && pwd)
+  l7=$build/l7
+  check_tools "$l7"
+}
+
 check_tools() {
   local l7=$1 tool
   if [ ! -x "$l7" ]; then

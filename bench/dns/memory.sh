@@ -13,14 +13,8 @@
 # more than once; PSS splits them). The same servers with a 1-record zone give the baseline,
 # and (RSS - baseline) / records the bytes per record.
 set -euo pipefail
-if [ $# -gt 1 ]; then
-  echo "usage: $0 [RELEASE_BUILD_DIR]" >&2
-  exit 2
-fi
-build=$(cd "${1:-build/release}" && pwd)
-l7=$build/l7
 source "$(dirname "$0")/common.sh"
-check_tools "$l7"
+use_build_dir "$@"
 
 records=${DNS_RECORDS:-1000000}
 timeout=${DNS_LOAD_TIMEOUT:-600}

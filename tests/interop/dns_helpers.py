@@ -218,34 +218,30 @@ def run_tool(argv, timeout=RUN_TIMEOUT):
         raise AssertionError("%s did not finish within %.0f s: %r" % (argv, timeout, e.stdout))
 
 
+def _query_with(name, argv):
+    """Runs the query client `name` with `argv`; returns (comparable reply, raw output)."""
+    cp = run_tool([tool(name)] + argv)
+    if cp.returncode != 0:
+        raise AssertionError("%s failed (%d): %s\n%s" % (name, cp.returncode, cp.stdout, cp.stderr))
+    return from_text(cp.stdout), cp.stdout
+
+
 def dig(srv, qname, qtype, *options):
     """`dig +norec` against the server; returns (comparable reply, raw output)."""
-    argv = [tool("dig"), "@127.0.0.1", "-p", str(srv.port), "+norec", "+time=5", "+tries=2"]
-    argv += list(options) + [qname, qtype]
-    cp = run_tool(argv)
-    if cp.returncode != 0:
-        raise AssertionError("dig failed (%d): %s\n%s" % (cp.returncode, cp.stdout, cp.stderr))
-    return from_text(cp.stdout), cp.stdout
+    argv = ["@127.0.0.1", "-p", str(srv.port), "+norec", "+time=5", "+tries=2"]
+    return _query_with("dig", argv + list(options) + [qname, qtype])
 
 
 def kdig(srv, qname, qtype, *options):
     """`kdig +norec` against the server; returns (comparable reply, raw output)."""
-    argv = [tool("kdig"), "@127.0.0.1", "-p", str(srv.port), "+norec", "+time=5", "+retry=1"]
-    argv += list(options) + [qname, qtype]
-    cp = run_tool(argv)
-    if cp.returncode != 0:
-        raise AssertionError("kdig failed (%d): %s\n%s" % (cp.returncode, cp.stdout, cp.stderr))
-    return from_text(cp.stdout), cp.stdout
+    argv = ["@127.0.0.1", "-p", str(srv.port), "+norec", "+time=5", "+retry=1"]
+    return _query_with("kdig", argv + list(options) + [qname, qtype])
 
 
 def drill(srv, qname, qtype, *options):
     """`drill` without RD against the server; returns (comparable reply, raw output)."""
-    argv = [tool("drill"), "-p", str(srv.port), "-o", "rd", "@127.0.0.1"] + list(options)
-    argv += [qname, qtype]
-    cp = run_tool(argv)
-    if cp.returncode != 0:
-        raise AssertionError("drill failed (%d): %s\n%s" % (cp.returncode, cp.stdout, cp.stderr))
-    return from_text(cp.stdout), cp.stdout
+    argv = ["-p", str(srv.port), "-o", "rd", "@127.0.0.1"]
+    return _query_with("drill", argv + list(options) + [qname, qtype])
 
 
 # --- raw wire helpers --------------------------------------------------------------------

@@ -101,8 +101,8 @@ def answer_texts(reply, rdtype):
     return sorted(out)
 
 
-def soa_serial(port):
-    reply = query(port, ORIGIN, "SOA")
+def soa_serial(port, origin=ORIGIN):
+    reply = query(port, origin, "SOA")
     if reply is None or reply.rcode() != dns.rcode.NOERROR:
         return None
     for rrset in reply.answer:
@@ -153,6 +153,75 @@ def big_zone(serial, word):
         lines.append("h%d IN A 10.%d.%d.%d" % (i, (i >> 16) & 255, (i >> 8) & 255, i & 255))
         lines.append('h%d IN TXT "%s %d" "%s"' % (i, text, i, "p" * 60))
     return "\n".join(lines) + "\n"
+
+
+# The configuration files of the third-party servers; start_nsd, start_named and start_knot
+# fill them in. The parts common to their roles (primary or secondary) are here, once.
+
+NSD_CONF = """server:
+    ip-address: 127.0.0.1@{port}
+    port: {port}
+    do-ip6: no
+    username: ""
+    chroot: ""
+    zonesdir: "{d}"
+    database: ""
+    zonelistfile: "{d}/zone.list"
+    pidfile: "{d}/nsd.pid"
+    xfrdfile: "{d}/xfrd.state"
+    xfrdir: "{d}"
+    verbosity: 2
+    server-count: 1
+remote-control:
+    control-enable: no
+zone:
+    name: "{origin}"
+{zone}"""
+
+NAMED_CONF = """options {{
+    directory "{d}";
+    pid-file none;
+    session-keyfile "{d}/session.key";
+    managed-keys-directory "{d}";
+    listen-on port {port} {{ 127.0.0.1; }};
+    listen-on-v6 {{ none; }};
+    recursion no;
+    dnssec-validation no;
+{options}}};
+controls {{ }};
+logging {{
+    channel out {{ stderr; severity info; print-time yes; print-category yes; }};
+    category default {{ out; }};
+    category {log_category} {{ out; }};
+    category notify {{ out; }};
+}};
+zone "{origin}" {{
+{zone}}};
+"""
+
+KNOT_CONF = """server:
+    listen: 127.0.0.1@{port}
+    rundir: "{d}/run"
+log:
+  - target: stderr
+    any: info
+database:
+    storage: "{d}/db"
+remote:
+  - id: primary
+    address: 127.0.0.1@{l7port}
+acl:
+  - id: notify_from_primary
+    address: 127.0.0.1
+    action: notify
+template:
+  - id: default
+    storage: "{d}/zones"
+zone:
+  - domain: {origin}
+    master: primary
+    acl: notify_from_primary
+"""
 
 
 class Daemon:
@@ -286,15 +355,64 @@ class TransferTestCase(l7test.TestCase):
         self._daemons.append(d)
         return d
 
-    def l7_dns(self, *args):
-        p = self.background(["dns", "serve", "--listen", "127.0.0.1:0"] + list(args))
-        m = p.wait_for(LISTEN_DNS_RE.pattern)
-        p.dns_port = int(m.group(1))
+    def _l7_serve(self, args):
+        """`l7 dns serve` with `args`; its UDP port is .dns_port once it listens."""
+        p = self.background(["dns", "serve"] + list(args))
+        p.dns_port = int(p.wait_for(LISTEN_DNS_RE.pattern).group(1))
         return p
+
+    def l7_dns(self, *args):
+        return self._l7_serve(["--listen", "127.0.0.1:0"] + list(args))
+
+    def l7_config(self, config):
+        return self._l7_serve(["--config", config])
 
     def l7_primary(self, *args, version=1):
         zone = self.write_zone("primary/xfr.test.zone", version)
         return self.l7_dns("--zone", "%s=%s" % (ORIGIN, zone), *args)
+
+    def start_nsd(self, port, zone_options):
+        """NSD on `port` with its files in nsd/, for one zone (ORIGIN) with `zone_options`."""
+        d = self.path("nsd")
+        os.makedirs(d, exist_ok=True)
+        zone = "".join("    %s\n" % line for line in zone_options)
+        conf = self.write("nsd/nsd.conf", NSD_CONF.format(port=port, d=d, origin=ORIGIN, zone=zone))
+        nsd = self.daemon("nsd", [tool("nsd"), "-d", "-c", conf])
+        self.wait_serving(nsd, port)
+        return nsd
+
+    def start_named(self, port, options, log_category, zone, args=()):
+        """BIND on `port` with its files in named/: the options and the zone statement's lines
+        for ORIGIN, with the transfer log category (xfer-in or xfer-out) and notify on stderr."""
+        d = self.path("named")
+        os.makedirs(d, exist_ok=True)
+        conf = self.write(
+            "named/named.conf",
+            NAMED_CONF.format(
+                d=d,
+                port=port,
+                origin=ORIGIN,
+                options="".join("    %s\n" % line for line in options),
+                log_category=log_category,
+                zone="".join("    %s\n" % line for line in zone),
+            ),
+        )
+        argv = [tool("named"), "-g"] + list(args) + ["-u", "root", "-c", conf]
+        named = self.daemon("named", argv)
+        self.wait_serving(named, port)
+        return named
+
+    def start_knot(self, port, l7port, origin=ORIGIN):
+        """Knot on `port` with its files in knot/, secondary for `origin` from l7 on `l7port`."""
+        kd = self.path("knot")
+        for sub in ("", "db", "zones", "run"):
+            os.makedirs(os.path.join(kd, sub), exist_ok=True)
+        conf = self.write(
+            "knot/knot.conf", KNOT_CONF.format(port=port, d=kd, l7port=l7port, origin=origin)
+        )
+        knot = self.daemon("knotd", [tool("knotd"), "-c", conf])
+        self.wait_serving(knot, port)
+        return knot
 
     def wait_serving(self, daemon, port, timeout=DAEMON_TIMEOUT):
         """Waits until `daemon` answers a query on `port` (any rcode)."""
@@ -398,34 +516,14 @@ class L7PrimaryTest(TransferTestCase):
         self.need("nsd")
         port = free_port()
         l7 = self.l7_primary("--notify", "127.0.0.1:%d" % port)
-        os.makedirs(self.path("nsd"))
-        conf = self.write(
-            "nsd/nsd.conf",
-            """server:
-    ip-address: 127.0.0.1@{port}
-    port: {port}
-    do-ip6: no
-    username: ""
-    chroot: ""
-    zonesdir: "{d}"
-    database: ""
-    zonelistfile: "{d}/zone.list"
-    pidfile: "{d}/nsd.pid"
-    xfrdfile: "{d}/xfrd.state"
-    xfrdir: "{d}"
-    verbosity: 2
-    server-count: 1
-remote-control:
-    control-enable: no
-zone:
-    name: "{origin}"
-    zonefile: "{d}/xfr.test.copy"
-    request-xfr: 127.0.0.1@{l7port} NOKEY
-    allow-notify: 127.0.0.1 NOKEY
-""".format(port=port, d=self.path("nsd"), origin=ORIGIN, l7port=l7.dns_port),
+        nsd = self.start_nsd(
+            port,
+            [
+                'zonefile: "%s/xfr.test.copy"' % self.path("nsd"),
+                "request-xfr: 127.0.0.1@%d NOKEY" % l7.dns_port,
+                "allow-notify: 127.0.0.1 NOKEY",
+            ],
         )
-        nsd = self.daemon("nsd", [tool("nsd"), "-d", "-c", conf])
-        self.wait_serving(nsd, port)
         self._run_flow(l7, nsd, port, "NSD")
         self.assertStopsCleanly(l7)
 
@@ -433,38 +531,17 @@ zone:
         self.need("named")
         port = free_port()
         l7 = self.l7_primary("--notify", "127.0.0.1:%d" % port)
-        os.makedirs(self.path("named"))
-        conf = self.write(
-            "named/named.conf",
-            """options {{
-    directory "{d}";
-    pid-file none;
-    session-keyfile "{d}/session.key";
-    managed-keys-directory "{d}";
-    listen-on port {port} {{ 127.0.0.1; }};
-    listen-on-v6 {{ none; }};
-    recursion no;
-    dnssec-validation no;
-    notify no;
-    transfer-source 127.0.0.1;
-    notify-source 127.0.0.1;
-}};
-controls {{ }};
-logging {{
-    channel out {{ stderr; severity info; print-time yes; print-category yes; }};
-    category default {{ out; }};
-    category xfer-in {{ out; }};
-    category notify {{ out; }};
-}};
-zone "{origin}" {{
-    type secondary;
-    primaries {{ 127.0.0.1 port {l7port}; }};
-    file "{d}/xfr.test.copy";
-}};
-""".format(d=self.path("named"), port=port, origin=ORIGIN, l7port=l7.dns_port),
+        named = self.start_named(
+            port,
+            options=["notify no;", "transfer-source 127.0.0.1;", "notify-source 127.0.0.1;"],
+            log_category="xfer-in",
+            zone=[
+                "type secondary;",
+                "primaries { 127.0.0.1 port %d; };" % l7.dns_port,
+                'file "%s/xfr.test.copy";' % self.path("named"),
+            ],
+            args=["-d", "3"],
         )
-        named = self.daemon("named", [tool("named"), "-g", "-d", "3", "-u", "root", "-c", conf])
-        self.wait_serving(named, port)
 
         def check_log(version):
             # BIND (at debug level 3) says which transfer it asked for and how it was answered.
@@ -498,39 +575,8 @@ zone "{origin}" {{
             'file = "xfr.test.zone"\n'
             'notify = ["127.0.0.1:%d"]\n' % (ORIGIN, port),
         )
-        l7 = self.background(["dns", "serve", "--config", config])
-        l7.dns_port = int(l7.wait_for(LISTEN_DNS_RE.pattern).group(1))
-        kd = self.path("knot")
-        for sub in ("", "db", "zones", "run"):
-            os.makedirs(os.path.join(kd, sub), exist_ok=True)
-        conf = self.write(
-            "knot/knot.conf",
-            """server:
-    listen: 127.0.0.1@{port}
-    rundir: "{d}/run"
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "{d}/db"
-remote:
-  - id: primary
-    address: 127.0.0.1@{l7port}
-acl:
-  - id: notify_from_primary
-    address: 127.0.0.1
-    action: notify
-template:
-  - id: default
-    storage: "{d}/zones"
-zone:
-  - domain: {origin}
-    master: primary
-    acl: notify_from_primary
-""".format(port=port, d=kd, l7port=l7.dns_port, origin=ORIGIN),
-        )
-        knot = self.daemon("knotd", [tool("knotd"), "-c", conf])
-        self.wait_serving(knot, port)
+        l7 = self.l7_config(config)
+        knot = self.start_knot(port, l7.dns_port)
 
         def check_log(version):
             pat = re.compile(
@@ -552,53 +598,14 @@ zone:
         origin = "big.test"
         path = self.write("primary/big.test.zone", big_zone(1, "first"))
         l7 = self.l7_dns("--zone", "%s=%s" % (origin, path), "--notify", "127.0.0.1:%d" % port)
-        kd = self.path("knot")
-        for sub in ("", "db", "zones", "run"):
-            os.makedirs(os.path.join(kd, sub), exist_ok=True)
-        conf = self.write(
-            "knot/knot.conf",
-            """server:
-    listen: 127.0.0.1@{port}
-    rundir: "{d}/run"
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "{d}/db"
-remote:
-  - id: primary
-    address: 127.0.0.1@{l7port}
-acl:
-  - id: notify_from_primary
-    address: 127.0.0.1
-    action: notify
-template:
-  - id: default
-    storage: "{d}/zones"
-zone:
-  - domain: {origin}
-    master: primary
-    acl: notify_from_primary
-""".format(port=port, d=kd, l7port=l7.dns_port, origin=origin),
-        )
-        knot = self.daemon("knotd", [tool("knotd"), "-c", conf])
-        self.wait_serving(knot, port)
+        knot = self.start_knot(port, l7.dns_port, origin)
 
-        def serial_of(p):
-            r = query(p, origin, "SOA")
-            if r is None:
-                return None
-            for rrset in r.answer:
-                if rrset.rdtype == dns.rdatatype.SOA:
-                    return rrset[0].serial
-            return None
-
-        l7test.wait_until(lambda: serial_of(port) == 1, TRANSFER_TIMEOUT, interval=0.2,
+        l7test.wait_until(lambda: soa_serial(port, origin) == 1, TRANSFER_TIMEOUT, interval=0.2,
                           what="Knot to hold big.test serial 1")
         self.assertRegex(l7.stderr(), r"AXFR big\.test\. serial 1: \d+ records in ([2-9]|\d\d+) messages")
         self.write("primary/big.test.zone", big_zone(2, "second"))
         l7.send_signal(signal.SIGHUP)
-        l7test.wait_until(lambda: serial_of(port) == 2, TRANSFER_TIMEOUT, interval=0.2,
+        l7test.wait_until(lambda: soa_serial(port, origin) == 2, TRANSFER_TIMEOUT, interval=0.2,
                           what="Knot to hold big.test serial 2")
         self.assertRegex(
             l7.stderr(), r"IXFR big\.test\. serial 2: \d+ records in ([2-9]|\d\d+) messages \(incremental\)"
@@ -654,40 +661,19 @@ class L7SecondaryTest(TransferTestCase):
         self.need("named")
         port = free_port()
         l7 = self.l7_dns("--secondary", "%s=127.0.0.1:%d" % (ORIGIN, port))
-        os.makedirs(self.path("named"))
         zone = self.write_zone("named/xfr.test.zone", 1)
-        conf = self.write(
-            "named/named.conf",
-            """options {{
-    directory "{d}";
-    pid-file none;
-    session-keyfile "{d}/session.key";
-    managed-keys-directory "{d}";
-    listen-on port {port} {{ 127.0.0.1; }};
-    listen-on-v6 {{ none; }};
-    recursion no;
-    dnssec-validation no;
-    notify explicit;
-    also-notify {{ 127.0.0.1 port {l7port}; }};
-    notify-source 127.0.0.1;
-    allow-transfer {{ any; }};
-    ixfr-from-differences yes;
-}};
-controls {{ }};
-logging {{
-    channel out {{ stderr; severity info; print-time yes; print-category yes; }};
-    category default {{ out; }};
-    category xfer-out {{ out; }};
-    category notify {{ out; }};
-}};
-zone "{origin}" {{
-    type primary;
-    file "{zone}";
-}};
-""".format(d=self.path("named"), port=port, origin=ORIGIN, l7port=l7.dns_port, zone=zone),
+        named = self.start_named(
+            port,
+            options=[
+                "notify explicit;",
+                "also-notify { 127.0.0.1 port %d; };" % l7.dns_port,
+                "notify-source 127.0.0.1;",
+                "allow-transfer { any; };",
+                "ixfr-from-differences yes;",
+            ],
+            log_category="xfer-out",
+            zone=["type primary;", 'file "%s";' % zone],
         )
-        named = self.daemon("named", [tool("named"), "-g", "-u", "root", "-c", conf])
-        self.wait_serving(named, port)
 
         def reload(version):
             self.write_zone("named/xfr.test.zone", version)
@@ -709,40 +695,18 @@ zone "{origin}" {{
             'primary = "127.0.0.1:%d"\n'
             'file = "xfr.test.copy"\n' % (ORIGIN, port),
         )
-        l7 = self.background(["dns", "serve", "--config", config])
-        l7.dns_port = int(l7.wait_for(LISTEN_DNS_RE.pattern).group(1))
-        nd = self.path("nsd")
-        os.makedirs(nd)
-        self.write_zone("nsd/xfr.test.zone", 1)
-        conf = self.write(
-            "nsd/nsd.conf",
-            """server:
-    ip-address: 127.0.0.1@{port}
-    port: {port}
-    do-ip6: no
-    username: ""
-    chroot: ""
-    zonesdir: "{d}"
-    database: ""
-    zonelistfile: "{d}/zone.list"
-    pidfile: "{d}/nsd.pid"
-    xfrdfile: "{d}/xfrd.state"
-    xfrdir: "{d}"
-    verbosity: 2
-    server-count: 1
-remote-control:
-    control-enable: no
-zone:
-    name: "{origin}"
-    zonefile: "{d}/xfr.test.zone"
-    notify: 127.0.0.1@{l7port} NOKEY
-    provide-xfr: 127.0.0.1 NOKEY
-    store-ixfr: yes
-    create-ixfr: yes
-""".format(port=port, d=nd, origin=ORIGIN, l7port=l7.dns_port),
+        l7 = self.l7_config(config)
+        zone = self.write_zone("nsd/xfr.test.zone", 1)
+        nsd = self.start_nsd(
+            port,
+            [
+                'zonefile: "%s"' % zone,
+                "notify: 127.0.0.1@%d NOKEY" % l7.dns_port,
+                "provide-xfr: 127.0.0.1 NOKEY",
+                "store-ixfr: yes",
+                "create-ixfr: yes",
+            ],
         )
-        nsd = self.daemon("nsd", [tool("nsd"), "-d", "-c", conf])
-        self.wait_serving(nsd, port)
 
         def reload(version):
             self.write_zone("nsd/xfr.test.zone", version)
@@ -888,8 +852,7 @@ class TransferClientTest(TransferTestCase):
                     'origin = "%s"\n'
                     'file = "xfr.test.zone"\n' % (allow, ORIGIN),
                 )
-                l7 = self.background(["dns", "serve", "--config", config])
-                l7.dns_port = int(l7.wait_for(LISTEN_DNS_RE.pattern).group(1))
+                l7 = self.l7_config(config)
                 cp = self.dig(l7.dns_port, ORIGIN, "AXFR")
                 where = "allow-transfer = %s:\n%s%s" % (allow, cp.stdout, cp.stderr)
                 if allowed:

@@ -9,13 +9,12 @@
 
 #include "dns/ttl.hpp"
 #include "dns/types.hpp"
+#include "dns_test_util.hpp"
 
 namespace l7::dns {
 namespace {
 
-Bytes bytes_of(std::string_view s) {
-    return Bytes(s.begin(), s.end());
-}
+using namespace test;
 
 struct Vector {
     const char* plain;

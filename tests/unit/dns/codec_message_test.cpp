@@ -7,21 +7,12 @@
 
 #include "dns/message_text.hpp"
 #include "dns/rdata.hpp"
+#include "dns_gtest_util.hpp"
 
 namespace l7::dns {
 namespace {
 
-Bytes from_hex(std::string_view hex) {
-    auto b = hex_decode(hex);
-    EXPECT_TRUE(b) << hex;
-    return b ? *b : Bytes();
-}
-
-Name name(std::string_view text) {
-    auto n = Name::parse(text);
-    EXPECT_TRUE(n) << text;
-    return n ? *n : Name();
-}
+using namespace test;
 
 Message decode(const Bytes& wire) {
     auto m = decode_message(wire);

@@ -6,18 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "dns_gtest_util.hpp"
+
 namespace l7::dns {
 namespace {
 
-Name name(std::string_view text) {
-    auto n = Name::parse(text);
-    EXPECT_TRUE(n) << text << ": " << (n ? "" : n.error().message);
-    return n ? *n : Name();
-}
-
-std::string wire_of(std::string_view text) {
-    return std::string(name(text).wire());
-}
+using namespace test;
 
 // A label of `n` copies of `c`.
 std::string label(std::size_t n, char c = 'a') {

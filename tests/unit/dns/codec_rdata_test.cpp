@@ -5,49 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "dns_gtest_util.hpp"
+
 namespace l7::dns {
 namespace {
 
-// Splits presentation text into tokens the way a zone file reader does: blanks separate tokens,
-// double quotes group one, and a backslash keeps the next character in the token. Escapes stay
-// in place; the tokens view `text`.
-std::vector<TextToken> tokenize(std::string_view text) {
-    std::vector<TextToken> out;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        if (text[i] == ' ' || text[i] == '\t') {
-            ++i;
-            continue;
-        }
-        const bool quoted = text[i] == '"';
-        const std::size_t start = quoted ? ++i : i;
-        while (i < text.size() &&
-               (quoted ? text[i] != '"' : text[i] != ' ' && text[i] != '\t' && text[i] != '"')) {
-            i += text[i] == '\\' ? 2 : 1;
-        }
-        i = std::min(i, text.size());
-        out.push_back({text.substr(start, i - start), quoted});
-        if (quoted) {
-            ++i;  // the closing quote
-        }
-    }
-    return out;
-}
-
-const Name& example_origin() {
-    static const Name origin = *Name::parse("example.com.");
-    return origin;
-}
+using namespace test;
 
 Result<Bytes> from_text(RRType type, std::string_view text) {
     const auto tokens = tokenize(text);
-    return rdata_from_text(type, tokens, example_origin());
-}
-
-Bytes from_hex(std::string_view hex) {
-    auto b = hex_decode(hex);
-    EXPECT_TRUE(b) << hex;
-    return b ? *b : Bytes();
+    return rdata_from_text(type, tokens, example_com());
 }
 
 RRType type_named(std::string_view text) {

@@ -8,27 +8,14 @@
 
 #include "dns/encoding.hpp"
 #include "dns/name.hpp"
+#include "dns_gtest_util.hpp"
 
 namespace l7::dns {
 namespace {
 
+using namespace test;
+
 using Buffer = std::vector<std::uint8_t>;
-
-Buffer from_hex(std::string_view hex) {
-    auto b = hex_decode(hex);
-    EXPECT_TRUE(b) << hex;
-    return b ? *b : Buffer();
-}
-
-Buffer bytes_of(std::string_view s) {
-    return Buffer(s.begin(), s.end());
-}
-
-std::string wire_of(std::string_view text) {
-    auto n = Name::parse(text);
-    EXPECT_TRUE(n) << text;
-    return n ? std::string(n->wire()) : std::string();
-}
 
 std::string hex_of(std::span<const std::uint8_t> b) {
     return hex_encode(b);

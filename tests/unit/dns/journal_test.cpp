@@ -11,31 +11,18 @@
 #include <vector>
 
 #include "dns/rdata.hpp"
+#include "dns_gtest_util.hpp"
 
 namespace l7::dns {
 namespace {
 
-Name name(std::string_view text) {
-    auto n = Name::parse(text);
-    EXPECT_TRUE(n) << text;
-    return n ? *n : Name();
-}
+using namespace test;
 
 const Name kOrigin = name("example.com.");
 
-ResourceRecord soa(std::uint32_t serial) {
-    return {kOrigin, RRType::SOA, RRClass::IN, 300,
-            encode_soa({name("ns1.example.com."), name("hostmaster.example.com."), serial, 7200,
-                        3600, 1209600, 60})};
-}
-
-ResourceRecord a(std::string_view owner, std::uint8_t last, std::uint32_t ttl = 300) {
-    return {name(owner), RRType::A, RRClass::IN, ttl, {192, 0, 2, last}};
-}
-
 ZoneDiff diff(std::uint32_t from, std::uint32_t to, std::vector<ResourceRecord> removed,
               std::vector<ResourceRecord> added) {
-    ZoneDiff d{from, to, {soa(from)}, {soa(to)}};
+    ZoneDiff d{from, to, {soa_record(from)}, {soa_record(to)}};
     d.removed.insert(d.removed.end(), removed.begin(), removed.end());
     d.added.insert(d.added.end(), added.begin(), added.end());
     return d;
@@ -88,9 +75,10 @@ class Journal : public ::testing::Test {
     std::string dir_;
     std::string path_;
     std::size_t size_after_first_ = 0;
-    const ZoneDiff first_ = diff(1, 2, {a("www.example.com.", 1)}, {a("www.example.com.", 2)});
+    const ZoneDiff first_ =
+        diff(1, 2, {a_record("www.example.com.", 1)}, {a_record("www.example.com.", 2)});
     const ZoneDiff second_ =
-        diff(2, 3, {}, {a("new.example.com.", 9, 60), a("new.example.com.", 10, 60)});
+        diff(2, 3, {}, {a_record("new.example.com.", 9, 60), a_record("new.example.com.", 10, 60)});
 };
 
 TEST_F(Journal, AppendTwoThenReadBack) {
@@ -197,7 +185,7 @@ TEST_F(Journal, BadMagicStopsWithAWarning) {
 TEST_F(Journal, AnEntryWithAGoodCrcButNoSoaIsAnError) {
     Message m;
     m.questions.push_back({kOrigin, RRType::SOA, RRClass::IN});
-    m.answers.push_back(a("www.example.com.", 1));
+    m.answers.push_back(a_record("www.example.com.", 1));
     const Bytes payload = encode_message(m);
     // Frame it by hand with its real CRC (zlib's CRC-32, as the journal uses).
     ASSERT_TRUE(append_journal(path_, kOrigin, first_));
@@ -231,7 +219,8 @@ TEST_F(Journal, AChangeTooLargeForOneEntryIsRefusedNotCut) {
     // of the change would replay a different zone after a restart.
     std::vector<ResourceRecord> many;
     for (int i = 0; i < 70000; ++i) {
-        many.push_back(a("h" + std::to_string(i) + ".example.com.", static_cast<std::uint8_t>(i)));
+        many.push_back(
+            a_record("h" + std::to_string(i) + ".example.com.", static_cast<std::uint8_t>(i)));
     }
     ASSERT_TRUE(append_journal(path_, kOrigin, first_));
     const auto before = std::filesystem::file_size(path_);
@@ -250,11 +239,11 @@ TEST_F(Journal, AChangeTooLargeForOneEntryIsRefusedNotCut) {
 
 TEST(JournalEntry, EncodeDecodeRoundTrip) {
     const ZoneDiff d = diff(4000000000u, 4000000001u,
-                            {a("www.example.com.", 1),
+                            {a_record("www.example.com.", 1),
                              {name("mx.example.com."), RRType::MX, RRClass::IN, 60,
                               Bytes{0,   10,  4,   'm', 'a', 'i', 'l', 7,   'e', 'x',
                                     'a', 'm', 'p', 'l', 'e', 3,   'c', 'o', 'm', 0}}},
-                            {a("www.example.com.", 2, 86400)});
+                            {a_record("www.example.com.", 2, 86400)});
     const Bytes payload = encode_journal_entry(kOrigin, d);
     auto back = decode_journal_entry(payload);
     ASSERT_TRUE(back) << back.error().message;
@@ -273,11 +262,11 @@ TEST(JournalEntry, DecodeRejects) {
     EXPECT_FALSE(decode_journal_entry(Bytes{1, 2, 3}));
     Message m;
     m.questions.push_back({kOrigin, RRType::SOA, RRClass::IN});
-    m.answers.push_back(soa(1));
+    m.answers.push_back(soa_record(1));
     EXPECT_FALSE(decode_journal_entry(encode_message(m)));  // no added SOA
-    m.authority.push_back(a("www.example.com.", 1));
+    m.authority.push_back(a_record("www.example.com.", 1));
     EXPECT_FALSE(decode_journal_entry(encode_message(m)));  // added without its SOA first
-    m.authority.insert(m.authority.begin(), soa(2));
+    m.authority.insert(m.authority.begin(), soa_record(2));
     EXPECT_TRUE(decode_journal_entry(encode_message(m)));
 }
 

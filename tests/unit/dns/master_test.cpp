@@ -8,33 +8,29 @@
 
 #include "dns/message_text.hpp"
 #include "dns/rdata.hpp"
+#include "dns_gtest_util.hpp"
 
 namespace l7::dns {
 namespace {
 
-Name name(std::string_view text) {
-    auto n = Name::parse(text);
-    EXPECT_TRUE(n) << text;
-    return n ? *n : Name();
-}
+using namespace test;
 
 const Name kOrigin = name("example.com.");
 
-// "owner TTL CLASS TYPE RDATA" with single spaces, so expectations read like a zone file.
-std::string text_of(const ResourceRecord& rr) {
-    std::string s = format_record(rr);
-    for (char& c : s) {
-        if (c == '\t') {
-            c = ' ';
-        }
-    }
-    return s;
-}
-
+// Each record as spaced_record writes it.
 std::vector<std::string> texts(const MasterFile& f) {
     std::vector<std::string> out;
     for (const MasterRecord& r : f.records) {
-        out.push_back(text_of(r.rr));
+        out.push_back(spaced_record(r.rr));
+    }
+    return out;
+}
+
+// Each record's TTL, in file order.
+std::vector<std::uint32_t> ttls(const MasterFile& f) {
+    std::vector<std::uint32_t> out;
+    for (const MasterRecord& r : f.records) {
+        out.push_back(r.rr.ttl);
     }
     return out;
 }
@@ -71,8 +67,6 @@ struct Files {
 MasterFile parse(std::string_view text, const MasterOptions& options = {}) {
     return parse_master(text, "example.com.db", kOrigin, options);
 }
-
-using Lines = std::vector<std::string>;
 
 // ---- good input ----
 
@@ -159,13 +153,8 @@ TEST(Master, TtlUnits) {
         "e 1D2h3M4s A 192.0.2.5\n"
         "f 0 A 192.0.2.6\n");
     EXPECT_EQ(problems(f), Lines{});
-    ASSERT_EQ(f.records.size(), 6u);
-    EXPECT_EQ(f.records[0].rr.ttl, 3600u);
-    EXPECT_EQ(f.records[1].rr.ttl, 5400u);
-    EXPECT_EQ(f.records[2].rr.ttl, 1209600u);
-    EXPECT_EQ(f.records[3].rr.ttl, 86400u);
-    EXPECT_EQ(f.records[4].rr.ttl, 86400u + 7200u + 180u + 4u);
-    EXPECT_EQ(f.records[5].rr.ttl, 0u);
+    EXPECT_EQ(ttls(f), (std::vector<std::uint32_t>{3600u, 5400u, 1209600u, 86400u,
+                                                   86400u + 7200u + 180u + 4u, 0u}));
 }
 
 TEST(Master, WithoutDollarTtlTheLastExplicitTtlApplies) {
@@ -176,11 +165,7 @@ TEST(Master, WithoutDollarTtlTheLastExplicitTtlApplies) {
         "c 200 A 192.0.2.3\n"
         "d A 192.0.2.4\n");
     EXPECT_EQ(problems(f), Lines{});
-    ASSERT_EQ(f.records.size(), 4u);
-    EXPECT_EQ(f.records[0].rr.ttl, 100u);
-    EXPECT_EQ(f.records[1].rr.ttl, 100u);
-    EXPECT_EQ(f.records[2].rr.ttl, 200u);
-    EXPECT_EQ(f.records[3].rr.ttl, 200u);
+    EXPECT_EQ(ttls(f), (std::vector<std::uint32_t>{100u, 100u, 200u, 200u}));
 }
 
 TEST(Master, DollarTtlWinsOverTheLastExplicitTtl) {
@@ -198,9 +183,8 @@ TEST(Master, FirstSoaWithoutAnyTtlUsesItsMinimumWithAWarning) {
         "@ NS ns1\n");
     EXPECT_EQ(problems(f), Lines{"0#1: warning: no TTL specified; using the SOA minimum 3600"});
     EXPECT_FALSE(f.has_errors());
-    ASSERT_EQ(f.records.size(), 2u);
-    EXPECT_EQ(f.records[0].rr.ttl, 3600u);
-    EXPECT_EQ(f.records[1].rr.ttl, 3600u);  // the SOA's TTL is now the last one
+    // The SOA's TTL is the last one given when the NS record is read.
+    EXPECT_EQ(ttls(f), (std::vector<std::uint32_t>{3600u, 3600u}));
     EXPECT_EQ(f.describe(f.problems[0]),
               "example.com.db:1: warning: no TTL specified; using the SOA minimum 3600");
 }
@@ -211,9 +195,7 @@ TEST(Master, SoaMinimumAboveTheTtlLimitBecomesZero) {
     EXPECT_EQ(problems(f),
               (Lines{"0#1: warning: no TTL specified; using the SOA minimum 4294967295",
                      "0#1: warning: TTL 4294967295 is above 2147483647 (RFC 2181); using 0"}));
-    ASSERT_EQ(f.records.size(), 2u);
-    EXPECT_EQ(f.records[0].rr.ttl, 0u);
-    EXPECT_EQ(f.records[1].rr.ttl, 0u);
+    EXPECT_EQ(ttls(f), (std::vector<std::uint32_t>{0u, 0u}));
 }
 
 TEST(Master, RecordWithoutAnyTtlIsAnError) {

@@ -5,22 +5,14 @@
 #include <vector>
 
 #include "dns/rdata.hpp"
+#include "dns_gtest_util.hpp"
 
 namespace l7::dns {
 namespace {
 
-Name name(std::string_view text) {
-    auto n = Name::parse(text);
-    EXPECT_TRUE(n) << text;
-    return n ? *n : Name();
-}
+using namespace test;
 
 const Name kZone = name("example.com.");
-
-Bytes soa_rdata(std::uint32_t serial) {
-    return encode_soa({name("ns1.example.com."), name("hostmaster.example.com."), serial, 7200,
-                       3600, 1209600, 60});
-}
 
 TEST(Notify, RoundTrip) {
     const Bytes wire = make_notify(kZone, 0xBEEF, soa_rdata(2024010101), 300);

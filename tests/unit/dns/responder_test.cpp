@@ -10,25 +10,12 @@
 #include "dns/message.hpp"
 #include "dns/message_text.hpp"
 #include "dns/zone.hpp"
+#include "dns_gtest_util.hpp"
 
 namespace l7::dns {
 namespace {
 
-Name name(std::string_view text) {
-    auto n = Name::parse(text);
-    EXPECT_TRUE(n) << text;
-    return n ? *n : Name();
-}
-
-std::shared_ptr<const Zone> make_zone(std::string_view origin, std::string_view text) {
-    MasterFile file = parse_master(text, std::string(origin) + "db", name(origin));
-    auto zone = build_zone(name(origin), file);
-    for (const MasterProblem& p : file.problems) {
-        ADD_FAILURE() << file.describe(p);
-    }
-    EXPECT_NE(zone, nullptr) << origin;
-    return zone;
-}
+using namespace test;
 
 const std::string kLabel63(63, 'a');
 const std::string kLongTarget = std::string(63, 'x') + "." + std::string(63, 'y') + "." +
@@ -98,8 +85,8 @@ const std::string kChild =
 const ZoneSet& zones() {
     static const ZoneSet set = [] {
         ZoneSet s;
-        s.add(make_zone("example.com.", kExample));
-        s.add(make_zone("child.example.com.", kChild));
+        s.add(make_zone(kExample));
+        s.add(make_zone(kChild, name("child.example.com.")));
         return s;
     }();
     return set;
@@ -161,19 +148,11 @@ Reply ask(const Ask& a, Transport t = Transport::udp) {
     return respond_to(query(a), t);
 }
 
-using Lines = std::vector<std::string>;
-
-// Each record as "owner TTL CLASS TYPE RDATA" with single spaces.
+// Each record as spaced_record writes it.
 Lines rrs(const std::vector<ResourceRecord>& section) {
     Lines out;
-    for (const ResourceRecord& rr : section) {
-        std::string s = format_record(rr);
-        for (char& c : s) {
-            if (c == '\t') {
-                c = ' ';
-            }
-        }
-        out.push_back(s);
+    for (const ResourceRecord& record : section) {
+        out.push_back(spaced_record(record));
     }
     return out;
 }

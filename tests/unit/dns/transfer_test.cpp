@@ -8,28 +8,18 @@
 
 #include "dns/master.hpp"
 #include "dns/rdata.hpp"
+#include "dns_gtest_util.hpp"
 
 namespace l7::dns {
 namespace {
 
-Name name(std::string_view text) {
-    auto n = Name::parse(text);
-    EXPECT_TRUE(n) << text;
-    return n ? *n : Name();
-}
+using namespace test;
 
 const Name kOrigin = name("example.com.");
 
 std::string zone_text(std::uint32_t serial, const std::string& body) {
     return "$TTL 300\n@ SOA ns1 hostmaster " + std::to_string(serial) +
            " 7200 3600 1209600 60\n@ NS ns1\nns1 A 192.0.2.1\n" + body;
-}
-
-std::shared_ptr<Zone> make_zone(const std::string& text) {
-    MasterFile file = parse_master(text, "example.com.db", kOrigin);
-    auto zone = build_zone(kOrigin, file);
-    EXPECT_NE(zone, nullptr);
-    return zone;
 }
 
 const std::string kBody10 =
@@ -40,35 +30,10 @@ const std::string kBody10 =
     "txt TXT \"hello\" \"world\"\n"
     "a.b.c AAAA 2001:db8::1\n";
 
-std::string key(const ResourceRecord& r) {
-    return r.owner.lowercased().to_text() + " " + type_to_text(r.type) + " " +
-           std::to_string(r.ttl) + " " + rdata_to_text(r.type, r.rdata);
-}
-
-using Keys = std::vector<std::string>;
-
-Keys keys(const std::vector<ResourceRecord>& records) {
-    Keys out;
-    for (const ResourceRecord& r : records) {
-        out.push_back(key(r));
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-Keys keys(const Zone& zone) {
-    return keys(zone.records());
-}
-
 std::uint32_t serial_of(const ResourceRecord& rr) {
     EXPECT_EQ(rr.type, RRType::SOA);
     auto soa = decode_soa(rr.rdata);
     return soa ? soa->serial : 0;
-}
-
-Bytes soa_rdata(std::uint32_t serial) {
-    return encode_soa({name("ns1.example.com."), name("hostmaster.example.com."), serial, 7200,
-                       3600, 1209600, 60});
 }
 
 Bytes axfr_query(std::uint16_t id) {
@@ -211,7 +176,7 @@ TEST(OutgoingAxfr, SoaFirstAndLastEveryRecordOnce) {
     }
     auto expected = zone->records();
     expected.erase(expected.begin());  // the SOA
-    EXPECT_EQ(keys(middle), keys(expected));
+    EXPECT_EQ(record_keys(middle), record_keys(expected));
 }
 
 TEST(OutgoingAxfr, ALargeZoneIsSplitAndReadsBack) {
@@ -248,7 +213,7 @@ TEST(OutgoingAxfr, ALargeZoneIsSplitAndReadsBack) {
     EXPECT_EQ(in.new_serial(), 42u);
     ASSERT_EQ(in.records().size(), 5003u);
     EXPECT_EQ(in.records().front().type, RRType::SOA);
-    EXPECT_EQ(keys(in.records()), keys(*zone));
+    EXPECT_EQ(record_keys(in.records()), record_keys(*zone));
 }
 
 TEST(OutgoingAxfr, SmallBuffersGiveMoreMessages) {
@@ -260,7 +225,7 @@ TEST(OutgoingAxfr, SmallBuffersGiveMoreMessages) {
     }
     IncomingTransfer in(kOrigin, std::nullopt);
     ASSERT_EQ(feed_all(in, s), IncomingTransfer::Status::done) << in.error();
-    EXPECT_EQ(keys(in.records()), keys(*zone));
+    EXPECT_EQ(record_keys(in.records()), record_keys(*zone));
 }
 
 // ---- IXFR out ----
@@ -323,7 +288,7 @@ TEST(OutgoingIxfr, TwoChangesBehindGetsTheRfc1995Layout) {
     expected.push_back(h.v12->records().front());
     ASSERT_EQ(s.answers.size(), expected.size());
     for (std::size_t i = 0; i < expected.size(); ++i) {
-        EXPECT_EQ(key(s.answers[i]), key(expected[i])) << "record " << i;
+        EXPECT_EQ(record_key(s.answers[i]), record_key(expected[i])) << "record " << i;
     }
     // The SOAs where RFC 1995 puts them.
     const auto& a = s.answers;
@@ -332,7 +297,7 @@ TEST(OutgoingIxfr, TwoChangesBehindGetsTheRfc1995Layout) {
     EXPECT_EQ(serial_of(a[h.d1.removed.size() + 1]), 11u);
     EXPECT_EQ(serial_of(a[h.d1.removed.size() + h.d1.added.size() + 1]), 11u);
     EXPECT_EQ(serial_of(a.back()), 12u);
-    EXPECT_EQ(key(a[2]), "www.example.com. A 300 192.0.2.11");
+    EXPECT_EQ(record_key(a[2]), "www.example.com. A 300 192.0.2.11");
 
     IncomingTransfer in(kOrigin, 10u);
     ASSERT_EQ(feed_all(in, s), IncomingTransfer::Status::done) << in.error();
@@ -349,7 +314,7 @@ TEST(OutgoingIxfr, TwoChangesBehindGetsTheRfc1995Layout) {
         auto ok = replay.apply(d);
         ASSERT_TRUE(ok) << ok.error().message;
     }
-    EXPECT_EQ(keys(replay), keys(*h.v12));
+    EXPECT_EQ(record_keys(replay), record_keys(*h.v12));
 }
 
 TEST(OutgoingIxfr, OneChangeBehind) {
@@ -362,7 +327,7 @@ TEST(OutgoingIxfr, OneChangeBehind) {
     ASSERT_EQ(in.diffs().size(), 1u);
     Zone replay = *h.v11;
     ASSERT_TRUE(replay.apply(in.diffs()[0]));
-    EXPECT_EQ(keys(replay), keys(*h.v12));
+    EXPECT_EQ(record_keys(replay), record_keys(*h.v12));
 }
 
 TEST(OutgoingIxfr, AGapInTheHistoryGivesTheWholeZone) {
@@ -378,7 +343,7 @@ TEST(OutgoingIxfr, AGapInTheHistoryGivesTheWholeZone) {
         IncomingTransfer in(kOrigin, have);
         ASSERT_EQ(feed_all(in, s), IncomingTransfer::Status::done) << in.error();
         EXPECT_FALSE(in.is_incremental());
-        EXPECT_EQ(keys(in.records()), keys(*h.v12));
+        EXPECT_EQ(record_keys(in.records()), record_keys(*h.v12));
     }
     // A history with a hole in the middle: d2 alone does not reach back to 10.
     auto gap = make_history();
@@ -400,19 +365,11 @@ Message reply(std::vector<ResourceRecord> answers) {
     return m;
 }
 
-ResourceRecord soa(std::uint32_t serial, const Name& owner = kOrigin) {
-    return {owner, RRType::SOA, RRClass::IN, 300, soa_rdata(serial)};
-}
-
-ResourceRecord a(std::string_view owner, std::uint8_t last) {
-    return {name(owner), RRType::A, RRClass::IN, 300, {192, 0, 2, last}};
-}
-
 TEST(IncomingTransfer, AxfrAcrossMessages) {
     IncomingTransfer in(kOrigin, std::nullopt);
-    EXPECT_EQ(in.feed(reply({soa(3), a("a.example.com.", 1)})),
+    EXPECT_EQ(in.feed(reply({soa_record(3), a_record("a.example.com.", 1)})),
               IncomingTransfer::Status::need_more);
-    Message second = reply({a("b.example.com.", 2), soa(3)});
+    Message second = reply({a_record("b.example.com.", 2), soa_record(3)});
     second.questions.clear();
     EXPECT_EQ(in.feed(second), IncomingTransfer::Status::done);
     EXPECT_EQ(in.records().size(), 3u);
@@ -421,24 +378,24 @@ TEST(IncomingTransfer, AxfrAcrossMessages) {
 
 TEST(IncomingTransfer, AnSoaOnlyZone) {
     IncomingTransfer in(kOrigin, std::nullopt);
-    EXPECT_EQ(in.feed(reply({soa(3), soa(3)})), IncomingTransfer::Status::done);
+    EXPECT_EQ(in.feed(reply({soa_record(3), soa_record(3)})), IncomingTransfer::Status::done);
     EXPECT_FALSE(in.is_incremental());
     EXPECT_EQ(in.records().size(), 1u);
 }
 
 TEST(IncomingTransfer, RejectsAStreamNotStartingWithTheZonesSoa) {
     IncomingTransfer first_a(kOrigin, std::nullopt);
-    EXPECT_EQ(first_a.feed(reply({a("a.example.com.", 1), soa(3)})),
+    EXPECT_EQ(first_a.feed(reply({a_record("a.example.com.", 1), soa_record(3)})),
               IncomingTransfer::Status::failed);
     EXPECT_NE(first_a.error().find("SOA"), std::string::npos);
     IncomingTransfer other_zone(kOrigin, std::nullopt);
-    EXPECT_EQ(other_zone.feed(reply({soa(3, name("example.net.")), soa(3)})),
+    EXPECT_EQ(other_zone.feed(reply({soa_record(3, name("example.net.")), soa_record(3)})),
               IncomingTransfer::Status::failed);
 }
 
 TEST(IncomingTransfer, RejectsANonAuthoritativeFirstReply) {
     IncomingTransfer in(kOrigin, std::nullopt);
-    Message m = reply({soa(3), soa(3)});
+    Message m = reply({soa_record(3), soa_record(3)});
     m.header.aa = false;
     EXPECT_EQ(in.feed(m), IncomingTransfer::Status::failed);
     EXPECT_NE(in.error().find("authoritative"), std::string::npos);
@@ -454,7 +411,7 @@ TEST(IncomingTransfer, RejectsAnErrorRcode) {
     }
     // Also in the middle of a stream.
     IncomingTransfer in(kOrigin, std::nullopt);
-    EXPECT_EQ(in.feed(reply({soa(3), a("a.example.com.", 1)})),
+    EXPECT_EQ(in.feed(reply({soa_record(3), a_record("a.example.com.", 1)})),
               IncomingTransfer::Status::need_more);
     Message m = reply({});
     m.set_rcode(Rcode::SERVFAIL);
@@ -463,15 +420,15 @@ TEST(IncomingTransfer, RejectsAnErrorRcode) {
 
 TEST(IncomingTransfer, RejectsASecondDifferentSoaInAnAxfr) {
     IncomingTransfer in(kOrigin, std::nullopt);
-    EXPECT_EQ(in.feed(reply({soa(3), a("a.example.com.", 1), soa(4)})),
+    EXPECT_EQ(in.feed(reply({soa_record(3), a_record("a.example.com.", 1), soa_record(4)})),
               IncomingTransfer::Status::failed);
 }
 
 TEST(IncomingTransfer, DetectsIncrementalAndAxfrStyle) {
     // Incremental: an old SOA right after the first.
     IncomingTransfer ixfr(kOrigin, 1u);
-    EXPECT_EQ(ixfr.feed(reply({soa(2), soa(1), a("old.example.com.", 1), soa(2),
-                               a("new.example.com.", 2), soa(2)})),
+    EXPECT_EQ(ixfr.feed(reply({soa_record(2), soa_record(1), a_record("old.example.com.", 1),
+                               soa_record(2), a_record("new.example.com.", 2), soa_record(2)})),
               IncomingTransfer::Status::done);
     EXPECT_TRUE(ixfr.is_incremental());
     ASSERT_EQ(ixfr.diffs().size(), 1u);
@@ -481,14 +438,14 @@ TEST(IncomingTransfer, DetectsIncrementalAndAxfrStyle) {
     EXPECT_EQ(ixfr.diffs()[0].added.size(), 2u);
     // AXFR-style: a non-SOA record right after the first.
     IncomingTransfer axfr(kOrigin, 1u);
-    EXPECT_EQ(axfr.feed(reply({soa(2), a("a.example.com.", 1), soa(2)})),
+    EXPECT_EQ(axfr.feed(reply({soa_record(2), a_record("a.example.com.", 1), soa_record(2)})),
               IncomingTransfer::Status::done);
     EXPECT_FALSE(axfr.is_incremental());
     EXPECT_FALSE(axfr.up_to_date());
     EXPECT_EQ(axfr.records().size(), 2u);
     // Up to date: one SOA with our serial.
     IncomingTransfer same(kOrigin, 2u);
-    EXPECT_EQ(same.feed(reply({soa(2)})), IncomingTransfer::Status::done);
+    EXPECT_EQ(same.feed(reply({soa_record(2)})), IncomingTransfer::Status::done);
     EXPECT_TRUE(same.up_to_date());
 }
 

@@ -6,9 +6,12 @@
 #include <vector>
 
 #include "dns/message.hpp"
+#include "dns_gtest_util.hpp"
 
 namespace l7::dns {
 namespace {
+
+using namespace test;
 
 // Known answers, made by third-party implementations from the same UPDATE of example.com.
 // (add www 300 A 192.0.2.80, delete the A RRset of old), signed with the key "tsig-key."
@@ -22,7 +25,6 @@ namespace {
 //
 // dnspython's dns.message.from_wire(wire, keyring=...) accepts each of them (it raises when
 // the MAC is wrong), and tsig_sign reproduces each byte for byte, so it signs as they do.
-constexpr const char* kSecret = "bDctdHNpZy10ZXN0LXNlY3JldC0wMTIzNDU2Nzg5YWI=";
 constexpr std::uint64_t kNsupdateTime = 1795328391;
 constexpr std::uint64_t kDnspythonTime = 1700000000;
 
@@ -54,12 +56,6 @@ constexpr const char* kDnspythonSha512 =
     "2d7368613531320000006553f100012c0040d15375a8ce8bc88a90762e67752972419c9f4ac8f5a27d53f88d0e"
     "c2387cc86e0ad024853eaec1b1193ade256231a2e556b14c5696b3d138a2b988eb9ce546fd123400000000";
 
-Bytes hex(std::string_view text) {
-    auto b = hex_decode(text);
-    EXPECT_TRUE(b) << text;
-    return b ? *b : Bytes();
-}
-
 TsigKey key(std::string_view text) {
     auto k = parse_tsig_key(text);
     EXPECT_TRUE(k) << text << ": " << (k ? "" : k.error().message);
@@ -72,7 +68,7 @@ TsigKeyring ring(std::string_view text) {
     return r;
 }
 
-const std::string kKey256 = std::string("hmac-sha256:tsig-key.:") + kSecret;
+const std::string kKey256 = std::string("hmac-sha256:tsig-key.:") + kTsigSecret;
 
 // In a TSIG record 16 is BADSIG (rcode_to_text names it BADVERS, its meaning in EDNS).
 std::string rcode(Rcode r) {
@@ -92,7 +88,7 @@ Bytes strip(const Bytes& signed_wire, const TsigKeyring& keys) {
 // ---- known answers ----
 
 TEST(TsigKnownAnswer, VerifiesNsupdate) {
-    const Bytes wire = hex(kNsupdate);
+    const Bytes wire = from_hex(kNsupdate);
     const auto keys = ring(kKey256);
     const TsigCheck c = tsig_verify(wire, keys, kNsupdateTime);
     EXPECT_TRUE(c.present);
@@ -114,7 +110,7 @@ TEST(TsigKnownAnswer, VerifiesNsupdate) {
 }
 
 TEST(TsigKnownAnswer, SignsAsNsupdateDoes) {
-    const Bytes wire = hex(kNsupdate);
+    const Bytes wire = from_hex(kNsupdate);
     const auto keys = ring(kKey256);
     auto ours =
         tsig_sign(strip(wire, keys), keys.find(*Name::parse("tsig-key."))[0], kNsupdateTime);
@@ -132,8 +128,8 @@ TEST(TsigKnownAnswer, DnspythonEveryAlgorithm) {
          {Case{"hmac-sha256", kDnspythonSha256, 32}, Case{"hmac-sha1", kDnspythonSha1, 20},
           Case{"hmac-sha512", kDnspythonSha512, 64}}) {
         SCOPED_TRACE(c.algorithm);
-        const Bytes wire = hex(c.wire);
-        const auto keys = ring(std::string(c.algorithm) + ":tsig-key.:" + kSecret);
+        const Bytes wire = from_hex(c.wire);
+        const auto keys = ring(std::string(c.algorithm) + ":tsig-key.:" + kTsigSecret);
         const TsigCheck check = tsig_verify(wire, keys, kDnspythonTime);
         EXPECT_TRUE(check.present);
         EXPECT_EQ(rcode(check.rcode), "NOERROR");
@@ -150,9 +146,9 @@ TEST(TsigKnownAnswer, DnspythonEveryAlgorithm) {
 
 TEST(TsigKnownAnswer, DnspythonResponseCoversTheRequestMac) {
     const auto keys = ring(kKey256);
-    const TsigCheck request = tsig_verify(hex(kDnspythonSha256), keys, kDnspythonTime);
+    const TsigCheck request = tsig_verify(from_hex(kDnspythonSha256), keys, kDnspythonTime);
     ASSERT_EQ(rcode(request.rcode), "NOERROR");
-    const Bytes response = hex(kDnspythonResponse);
+    const Bytes response = from_hex(kDnspythonResponse);
     const TsigCheck ok = tsig_verify(response, keys, kDnspythonTime, request.mac);
     EXPECT_EQ(rcode(ok.rcode), "NOERROR");
     EXPECT_EQ(rcode(ok.error), "NOERROR");
@@ -172,7 +168,7 @@ TEST(TsigKnownAnswer, DnspythonResponseCoversTheRequestMac) {
 // ---- errors ----
 
 TEST(TsigVerify, OneFlippedBitIsBadsig) {
-    const Bytes good = hex(kNsupdate);
+    const Bytes good = from_hex(kNsupdate);
     const auto keys = ring(kKey256);
     const TsigCheck c = tsig_verify(good, keys, kNsupdateTime);
     ASSERT_EQ(rcode(c.error), "NOERROR");
@@ -193,9 +189,9 @@ TEST(TsigVerify, OneFlippedBitIsBadsig) {
 }
 
 TEST(TsigVerify, UnknownKeyIsBadkey) {
-    const Bytes wire = hex(kNsupdate);
+    const Bytes wire = from_hex(kNsupdate);
     const TsigCheck c =
-        tsig_verify(wire, ring(std::string("other-key.:") + kSecret), kNsupdateTime);
+        tsig_verify(wire, ring(std::string("other-key.:") + kTsigSecret), kNsupdateTime);
     EXPECT_TRUE(c.present);
     EXPECT_EQ(rcode(c.rcode), "NOTAUTH");
     EXPECT_EQ(rcode(c.error), "BADKEY");
@@ -203,14 +199,14 @@ TEST(TsigVerify, UnknownKeyIsBadkey) {
     EXPECT_EQ(c.key_name.to_text(), "tsig-key.");
     // The right name with another algorithm is another key.
     const TsigCheck alg =
-        tsig_verify(wire, ring(std::string("hmac-sha512:tsig-key.:") + kSecret), kNsupdateTime);
+        tsig_verify(wire, ring(std::string("hmac-sha512:tsig-key.:") + kTsigSecret), kNsupdateTime);
     EXPECT_EQ(rcode(alg.error), "BADKEY");
     // No keys at all.
     EXPECT_EQ(rcode(tsig_verify(wire, TsigKeyring(), kNsupdateTime).error), "BADKEY");
 }
 
 TEST(TsigVerify, OutsideTheFudgeIsBadtime) {
-    const Bytes wire = hex(kNsupdate);
+    const Bytes wire = from_hex(kNsupdate);
     const auto keys = ring(kKey256);
     EXPECT_EQ(rcode(tsig_verify(wire, keys, kNsupdateTime + 300).error), "NOERROR");
     EXPECT_EQ(rcode(tsig_verify(wire, keys, kNsupdateTime - 300).error), "NOERROR");
@@ -236,7 +232,7 @@ TEST(TsigVerify, UnsignedAndMalformed) {
     EXPECT_FALSE(tsig_verify(encode_message(m), keys, 0).present);
     EXPECT_FALSE(tsig_verify(Bytes{1, 2, 3}, keys, 0).present);
     // A TSIG record of class IN, and one whose RDATA is cut short.
-    Bytes wire = hex(kNsupdate);
+    Bytes wire = from_hex(kNsupdate);
     Bytes in_class = wire;
     in_class[0x41 + 10 + 3] = 1;  // owner (10 bytes), type (2), class low byte
     EXPECT_EQ(rcode(tsig_verify(in_class, keys, kNsupdateTime).rcode), "FORMERR");
@@ -273,13 +269,13 @@ TEST(TsigVerify, TruncatedMacRules) {
         std::vector<std::size_t> accepted;
         std::vector<std::size_t> rejected;
     };
-    const std::string sha1 = std::string("hmac-sha1:tsig-key.:") + kSecret;
+    const std::string sha1 = std::string("hmac-sha1:tsig-key.:") + kTsigSecret;
     for (const Case& c :
          {Case{kKey256.c_str(), kDnspythonSha256, {16, 20, 31, 32}, {0, 10, 15, 33}},
           Case{sha1.c_str(), kDnspythonSha1, {10, 15, 20}, {0, 9, 21}}}) {
         SCOPED_TRACE(c.key);
         const auto keys = ring(c.key);
-        const Bytes wire = hex(c.wire);
+        const Bytes wire = from_hex(c.wire);
         for (std::size_t n : c.accepted) {
             const TsigCheck check = tsig_verify(with_mac_size(wire, keys, n), keys, kDnspythonTime);
             EXPECT_EQ(rcode(check.rcode), "NOERROR") << n;
@@ -311,7 +307,7 @@ Bytes update_message(std::uint16_t id) {
 TEST(TsigSign, RoundTripEveryAlgorithm) {
     for (const char* alg : {"hmac-sha1", "hmac-sha256", "hmac-sha384", "hmac-sha512"}) {
         SCOPED_TRACE(alg);
-        const auto keys = ring(std::string(alg) + ":Key.Example.:" + kSecret);
+        const auto keys = ring(std::string(alg) + ":Key.Example.:" + kTsigSecret);
         const Bytes unsigned_wire = update_message(42);
         Bytes mac;
         auto wire = tsig_sign(unsigned_wire, *keys.find(*Name::parse("key.example.")), 5000, {}, 0,
@@ -395,14 +391,14 @@ TEST(TsigSign, RejectsAnUnknownAlgorithmOrNoMessage) {
 // ---- keys ----
 
 TEST(TsigKey, Forms) {
-    const TsigKey two = key(std::string("tsig-key:") + kSecret);
+    const TsigKey two = key(std::string("tsig-key:") + kTsigSecret);
     EXPECT_EQ(two.name.to_text(), "tsig-key.");
     EXPECT_EQ(two.algorithm.to_text(), "hmac-sha256.");
     EXPECT_EQ(std::string(two.secret.begin(), two.secret.end()),
               "l7-tsig-test-secret-0123456789ab");
     for (const char* alg :
          {"hmac-sha1", "hmac-sha384", "hmac-sha512", "HMAC-SHA256", "hmac-sha256."}) {
-        const TsigKey k = key(std::string(alg) + ":k.example.:" + kSecret);
+        const TsigKey k = key(std::string(alg) + ":k.example.:" + kTsigSecret);
         EXPECT_EQ(k.algorithm.lowercased().to_text(), Name::parse(alg)->lowercased().to_text());
         EXPECT_EQ(k.name.to_text(), "k.example.");
     }
@@ -410,9 +406,9 @@ TEST(TsigKey, Forms) {
 
 TEST(TsigKey, Errors) {
     for (const std::string& text :
-         {std::string("hmac-md5:k:") + kSecret, std::string("gss-tsig:k:") + kSecret,
+         {std::string("hmac-md5:k:") + kTsigSecret, std::string("gss-tsig:k:") + kTsigSecret,
           std::string("k:not base64!"), std::string("k:"), std::string("justaname"),
-          std::string("a:b:c:d"), std::string(":") + kSecret}) {
+          std::string("a:b:c:d"), std::string(":") + kTsigSecret}) {
         EXPECT_FALSE(parse_tsig_key(text)) << text;
     }
 }
@@ -420,12 +416,12 @@ TEST(TsigKey, Errors) {
 TEST(TsigKeyring, FindsWithoutCase) {
     TsigKeyring r;
     EXPECT_TRUE(r.empty());
-    r.add(key(std::string("Tsig-Key.:") + kSecret));
+    r.add(key(std::string("Tsig-Key.:") + kTsigSecret));
     EXPECT_FALSE(r.empty());
     EXPECT_NE(r.find(*Name::parse("TSIG-KEY.")), nullptr);
     EXPECT_EQ(r.find(*Name::parse("other.")), nullptr);
     // A key name in another case verifies: the MAC covers the canonical (lowercase) name.
-    EXPECT_EQ(rcode(tsig_verify(hex(kNsupdate), r, kNsupdateTime).error), "NOERROR");
+    EXPECT_EQ(rcode(tsig_verify(from_hex(kNsupdate), r, kNsupdateTime).error), "NOERROR");
 }
 
 }  // namespace

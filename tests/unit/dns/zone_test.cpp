@@ -8,15 +8,12 @@
 
 #include "dns/master.hpp"
 #include "dns/rdata.hpp"
+#include "dns_gtest_util.hpp"
 
 namespace l7::dns {
 namespace {
 
-Name name(std::string_view text) {
-    auto n = Name::parse(text);
-    EXPECT_TRUE(n) << text;
-    return n ? *n : Name();
-}
+using namespace test;
 
 const Name kOrigin = name("example.com.");
 
@@ -25,20 +22,6 @@ const char* const kHead =
     "@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n"  // line 2
     "@ NS ns1\n"                                     // line 3
     "ns1 A 192.0.2.1\n";                             // line 4
-
-struct Built {
-    MasterFile file;
-    std::shared_ptr<Zone> zone;
-};
-
-Built build(const std::string& text) {
-    Built b;
-    b.file = parse_master(text, "example.com.db", kOrigin);
-    b.zone = build_zone(kOrigin, b.file);
-    return b;
-}
-
-using Lines = std::vector<std::string>;
 
 // "line: message" (and "warning" for warnings) for each problem, in order.
 Lines problems(const MasterFile& f) {
@@ -50,39 +33,14 @@ Lines problems(const MasterFile& f) {
     return out;
 }
 
-Bytes rdata(RRType type, std::string_view text) {
-    // Split on spaces; enough for the simple RDATA used here.
-    std::vector<TextToken> tokens;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const auto end = std::min(text.find(' ', pos), text.size());
-        if (end > pos) {
-            tokens.push_back({text.substr(pos, end - pos), false});
-        }
-        pos = end + 1;
-    }
-    auto r = rdata_from_text(type, tokens, kOrigin);
-    EXPECT_TRUE(r) << text << ": " << (r ? "" : r.error().message);
-    return r ? *r : Bytes();
-}
-
-ResourceRecord rr(std::string_view owner, RRType type, std::string_view text,
-                  std::uint32_t ttl = 300) {
-    return ResourceRecord{name(owner), type, RRClass::IN, ttl, rdata(type, text)};
-}
-
-std::string wire_of(std::string_view text) {
-    return std::string(name(text).wire());
-}
-
 // ---- build_zone's checks ----
 
 TEST(BuildZone, GoodZone) {
-    auto b = build(std::string(kHead) +
-                   "www A 192.0.2.2\n"
-                   "www AAAA 2001:db8::2\n"
-                   "alias CNAME www\n"
-                   "@ MX 10 mail.example.net.\n");
+    auto b = parse_zone(std::string(kHead) +
+                        "www A 192.0.2.2\n"
+                        "www AAAA 2001:db8::2\n"
+                        "alias CNAME www\n"
+                        "@ MX 10 mail.example.net.\n");
     EXPECT_EQ(problems(b.file), Lines{});
     ASSERT_NE(b.zone, nullptr);
     EXPECT_EQ(b.zone->record_count(), 7u);
@@ -97,14 +55,14 @@ TEST(BuildZone, GoodZone) {
 }
 
 TEST(BuildZone, NoSoaAndNoNs) {
-    auto b = build("$TTL 300\nwww A 192.0.2.1\n");
+    auto b = parse_zone("$TTL 300\nwww A 192.0.2.1\n");
     EXPECT_EQ(problems(b.file), (Lines{"0: zone example.com. has no SOA record",
                                        "0: zone example.com. has no NS records"}));
     EXPECT_EQ(b.zone, nullptr);
 }
 
 TEST(BuildZone, NoApexNs) {
-    auto b = build(
+    auto b = parse_zone(
         "$TTL 300\n"
         "@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n"
         "sub NS ns1.example.net.\n");  // a delegation is not the apex NS
@@ -113,13 +71,13 @@ TEST(BuildZone, NoApexNs) {
 }
 
 TEST(BuildZone, TwoSoas) {
-    auto b = build(std::string(kHead) + "@ SOA ns1 hostmaster 2 7200 3600 1209600 60\n");
+    auto b = parse_zone(std::string(kHead) + "@ SOA ns1 hostmaster 2 7200 3600 1209600 60\n");
     EXPECT_EQ(problems(b.file), Lines{"5: example.com.: multiple RRs of singleton type SOA"});
     EXPECT_EQ(b.zone, nullptr);
 }
 
 TEST(BuildZone, TheSameSoaTwiceIsOneRecord) {
-    auto b = build(std::string(kHead) + "@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n");
+    auto b = parse_zone(std::string(kHead) + "@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n");
     EXPECT_EQ(problems(b.file), Lines{});
     ASSERT_NE(b.zone, nullptr);
     EXPECT_EQ(b.zone->soa()->size(), 1u);
@@ -127,30 +85,30 @@ TEST(BuildZone, TheSameSoaTwiceIsOneRecord) {
 }
 
 TEST(BuildZone, SoaBelowTheApex) {
-    auto b = build(std::string(kHead) + "sub SOA ns1 hostmaster 1 7200 3600 1209600 60\n");
+    auto b = parse_zone(std::string(kHead) + "sub SOA ns1 hostmaster 1 7200 3600 1209600 60\n");
     EXPECT_EQ(problems(b.file), Lines{"5: SOA record not at top of zone (sub.example.com.)"});
     EXPECT_EQ(b.zone, nullptr);
 }
 
 TEST(BuildZone, CnameAndOtherDataEitherOrder) {
-    auto b = build(std::string(kHead) +
-                   "a A 192.0.2.2\n"      // 5
-                   "a CNAME www\n"        // 6
-                   "b CNAME www\n"        // 7
-                   "b TXT \"x\"\n"        // 8
-                   "www A 192.0.2.3\n");  // 9
+    auto b = parse_zone(std::string(kHead) +
+                        "a A 192.0.2.2\n"      // 5
+                        "a CNAME www\n"        // 6
+                        "b CNAME www\n"        // 7
+                        "b TXT \"x\"\n"        // 8
+                        "www A 192.0.2.3\n");  // 9
     EXPECT_EQ(problems(b.file), (Lines{"6: a.example.com.: CNAME and other data",
                                        "8: b.example.com.: CNAME and other data"}));
     EXPECT_EQ(b.zone, nullptr);
 }
 
 TEST(BuildZone, CnameWithRrsigAndNsecIsAllowed) {
-    auto b = build(std::string(kHead) +
-                   "a CNAME www\n"
-                   "a RRSIG CNAME 8 3 300 20300101000000 20200101000000 12345 example.com. "
-                   "AAAA\n"
-                   "a NSEC www CNAME RRSIG NSEC\n"
-                   "www A 192.0.2.3\n");
+    auto b = parse_zone(std::string(kHead) +
+                        "a CNAME www\n"
+                        "a RRSIG CNAME 8 3 300 20300101000000 20200101000000 12345 example.com. "
+                        "AAAA\n"
+                        "a NSEC www CNAME RRSIG NSEC\n"
+                        "www A 192.0.2.3\n");
     EXPECT_EQ(problems(b.file), Lines{});
     ASSERT_NE(b.zone, nullptr);
     const Node* a = b.zone->find(wire_of("a.example.com."));
@@ -159,23 +117,23 @@ TEST(BuildZone, CnameWithRrsigAndNsecIsAllowed) {
 }
 
 TEST(BuildZone, SingletonTypes) {
-    auto b = build(std::string(kHead) +
-                   "a CNAME www\n"           // 5
-                   "a CNAME other\n"         // 6
-                   "a CNAME WWW\n"           // 7: the same one, in another case
-                   "d DNAME example.net.\n"  // 8
-                   "d DNAME example.org.\n"  // 9
-                   "www A 192.0.2.3\n");
+    auto b = parse_zone(std::string(kHead) +
+                        "a CNAME www\n"           // 5
+                        "a CNAME other\n"         // 6
+                        "a CNAME WWW\n"           // 7: the same one, in another case
+                        "d DNAME example.net.\n"  // 8
+                        "d DNAME example.org.\n"  // 9
+                        "www A 192.0.2.3\n");
     EXPECT_EQ(problems(b.file), (Lines{"6: a.example.com.: multiple RRs of singleton type CNAME",
                                        "9: d.example.com.: multiple RRs of singleton type DNAME"}));
     EXPECT_EQ(b.zone, nullptr);
 }
 
 TEST(BuildZone, OutOfZoneDataIsIgnoredWithAWarning) {
-    auto b = build(std::string(kHead) +
-                   "www.example.net. A 192.0.2.9\n"   // 5
-                   "example.com.evil. A 192.0.2.9\n"  // 6
-                   "www A 192.0.2.2\n");
+    auto b = parse_zone(std::string(kHead) +
+                        "www.example.net. A 192.0.2.9\n"   // 5
+                        "example.com.evil. A 192.0.2.9\n"  // 6
+                        "www A 192.0.2.2\n");
     EXPECT_EQ(problems(b.file),
               (Lines{"5: warning: ignoring out-of-zone data (www.example.net.)",
                      "6: warning: ignoring out-of-zone data (example.com.evil.)"}));
@@ -185,9 +143,9 @@ TEST(BuildZone, OutOfZoneDataIsIgnoredWithAWarning) {
 }
 
 TEST(BuildZone, TtlMismatchWarnsAndKeepsTheFirstTtl) {
-    auto b = build(std::string(kHead) +
-                   "www 300 A 192.0.2.2\n"    // 5
-                   "www 600 A 192.0.2.3\n");  // 6
+    auto b = parse_zone(std::string(kHead) +
+                        "www 300 A 192.0.2.2\n"    // 5
+                        "www 600 A 192.0.2.3\n");  // 6
     EXPECT_EQ(problems(b.file), Lines{"6: warning: www.example.com.: TTL set to prior TTL (300)"});
     ASSERT_NE(b.zone, nullptr);
     const RRset* set = b.zone->find(wire_of("www.example.com."))->find(RRType::A);
@@ -197,7 +155,7 @@ TEST(BuildZone, TtlMismatchWarnsAndKeepsTheFirstTtl) {
 }
 
 TEST(BuildZone, InZoneNsTargetWithoutAddressIsAnError) {
-    auto b = build(
+    auto b = parse_zone(
         "$TTL 300\n"
         "@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n"
         "@ NS ns1\n"
@@ -211,7 +169,7 @@ TEST(BuildZone, InZoneNsTargetWithoutAddressIsAnError) {
 }
 
 TEST(BuildZone, AaaaAloneIsAnAddress) {
-    auto b = build(
+    auto b = parse_zone(
         "$TTL 300\n"
         "@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n"
         "@ NS ns1\n"
@@ -221,19 +179,19 @@ TEST(BuildZone, AaaaAloneIsAnAddress) {
 }
 
 TEST(BuildZone, NsTargetThatIsACnameIsAnError) {
-    auto b = build(std::string(kHead) +
-                   "@ NS alias\n"  // 5: the record at fault (the RRset began on line 3)
-                   "alias CNAME ns1\n");
+    auto b = parse_zone(std::string(kHead) +
+                        "@ NS alias\n"  // 5: the record at fault (the RRset began on line 3)
+                        "alias CNAME ns1\n");
     EXPECT_EQ(problems(b.file), Lines{"5: NS 'alias.example.com.' is a CNAME (illegal)"});
     EXPECT_EQ(b.zone, nullptr);
 }
 
 TEST(BuildZone, MxAndSrvTargetsWithoutAddressAreWarnings) {
-    auto b = build(std::string(kHead) +
-                   "@ MX 10 mail\n"                // 5
-                   "@ MX 20 mail.example.net.\n"   // out of zone
-                   "_sip._tcp SRV 0 5 5060 sip\n"  // 7
-                   "sip TXT \"no address\"\n");
+    auto b = parse_zone(std::string(kHead) +
+                        "@ MX 10 mail\n"                // 5
+                        "@ MX 20 mail.example.net.\n"   // out of zone
+                        "_sip._tcp SRV 0 5 5060 sip\n"  // 7
+                        "sip TXT \"no address\"\n");
     EXPECT_EQ(problems(b.file),
               (Lines{"5: warning: MX 'mail.example.com.' has no address records (A or AAAA)",
                      "7: warning: SRV 'sip.example.com.' has no address records (A or AAAA)"}));
@@ -242,11 +200,11 @@ TEST(BuildZone, MxAndSrvTargetsWithoutAddressAreWarnings) {
 
 TEST(BuildZone, MissingGlueIsAWarningAsInNamedCheckzone) {
     // BIND loads such a zone ("has no REQUIRED GLUE" is not fatal), so l7 does too.
-    auto b = build(std::string(kHead) +
-                   "sub NS ns.sub\n"     // 5
-                   "other NS ns.sub\n"   // 6: sibling glue, also missing
-                   "sub2 NS ns.other\n"  // 7
-                   "other NS ns.example.net.\n");
+    auto b = parse_zone(std::string(kHead) +
+                        "sub NS ns.sub\n"     // 5
+                        "other NS ns.sub\n"   // 6: sibling glue, also missing
+                        "sub2 NS ns.other\n"  // 7
+                        "other NS ns.example.net.\n");
     EXPECT_EQ(
         problems(b.file),
         (Lines{"5: warning: NS 'ns.sub.example.com.' has no glue (A or AAAA below the delegation)",
@@ -257,7 +215,7 @@ TEST(BuildZone, MissingGlueIsAWarningAsInNamedCheckzone) {
 }
 
 TEST(BuildZone, NsTargetBelowADnameIsAnError) {
-    auto b = build(
+    auto b = parse_zone(
         "$TTL 300\n"
         "@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n"
         "@ NS ns1\n"  // 3
@@ -268,30 +226,30 @@ TEST(BuildZone, NsTargetBelowADnameIsAnError) {
 }
 
 TEST(BuildZone, NullMxIsNotChecked) {
-    auto b = build(std::string(kHead) + "@ MX 0 .\n");  // RFC 7505
+    auto b = parse_zone(std::string(kHead) + "@ MX 0 .\n");  // RFC 7505
     EXPECT_EQ(problems(b.file), Lines{});
     EXPECT_NE(b.zone, nullptr);
 }
 
 TEST(BuildZone, GlueUnderADelegationSatisfiesTheNsCheck) {
-    auto b = build(std::string(kHead) +
-                   "sub NS ns.sub\n"
-                   "sub NS ns.other\n"  // 6: in zone, outside the delegation, no address
-                   "ns.sub A 192.0.2.53\n");
+    auto b = parse_zone(std::string(kHead) +
+                        "sub NS ns.sub\n"
+                        "sub NS ns.other\n"  // 6: in zone, outside the delegation, no address
+                        "ns.sub A 192.0.2.53\n");
     EXPECT_EQ(problems(b.file),
               Lines{"6: NS 'ns.other.example.com.' has no address records (A or AAAA)"});
-    b = build(std::string(kHead) +
-              "sub NS ns.sub\n"
-              "ns.sub A 192.0.2.53\n");
+    b = parse_zone(std::string(kHead) +
+                   "sub NS ns.sub\n"
+                   "ns.sub A 192.0.2.53\n");
     EXPECT_EQ(problems(b.file), Lines{});
     EXPECT_NE(b.zone, nullptr);
 }
 
 TEST(BuildZone, ProblemsAreSortedByLineWithParseProblems) {
-    auto b = build(std::string(kHead) +
-                   "bad A 192.0.2.999\n"           // 5: a parse error
-                   "x.example.net. A 192.0.2.1\n"  // 6: a zone warning
-                   "@ MX 10 nowhere\n");           // 7: a zone warning found last
+    auto b = parse_zone(std::string(kHead) +
+                        "bad A 192.0.2.999\n"           // 5: a parse error
+                        "x.example.net. A 192.0.2.1\n"  // 6: a zone warning
+                        "@ MX 10 nowhere\n");           // 7: a zone warning found last
     EXPECT_EQ(problems(b.file),
               (Lines{"5: A record: bad IPv4 address '192.0.2.999'",
                      "6: warning: ignoring out-of-zone data (x.example.net.)",
