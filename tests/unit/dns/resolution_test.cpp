@@ -1,0 +1,281 @@
+// Iterative resolution against a scripted hierarchy: each "server" is an l7 authoritative
+// responder (responder.hpp) over its own zones, so the resolver meets real referrals, glue,
+// CNAMEs and negative answers, without sockets. Servers missing from the map time out.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "dns/resolver/resolution.hpp"
+#include "dns/responder.hpp"
+#include "dns_gtest_util.hpp"
+
+namespace l7::dns {
+namespace {
+
+using namespace std::chrono_literals;
+using test::make_zone;
+using test::name;
+
+const char* kRoot = R"($TTL 86400
+@ SOA a.root. hostmaster.root. 1 1800 900 604800 86400
+@ NS a.root.
+a.root. A 192.0.2.1
+com. NS ns.com.
+ns.com. A 192.0.2.2
+net. NS ns.net.
+ns.net. A 192.0.2.3
+org. NS ns.org.
+ns.org. A 192.0.2.4
+)";
+const char* kCom = R"($TTL 86400
+@ SOA ns.com. hostmaster.com. 1 1800 900 604800 86400
+@ NS ns.com.
+ns A 192.0.2.2
+example NS ns1.example.com.
+example NS ns2.example.com.
+ns1.example A 192.0.2.10
+ns2.example A 192.0.2.11
+loop NS ns.loop.com.
+ns.loop A 192.0.2.30
+)";
+const char* kNet = R"($TTL 86400
+@ SOA ns.net. hostmaster.net. 1 1800 900 604800 86400
+@ NS ns.net.
+ns A 192.0.2.3
+example NS ns.example.net.
+ns.example A 192.0.2.20
+)";
+const char* kOrg = R"($TTL 86400
+@ SOA ns.org. hostmaster.org. 1 1800 900 604800 86400
+@ NS ns.org.
+ns A 192.0.2.4
+glueless NS ns.example.net.
+)";
+const char* kExampleCom = R"($TTL 300
+@ SOA ns1 hostmaster 1 1800 900 604800 60
+@ NS ns1
+@ NS ns2
+ns1 A 192.0.2.10
+ns2 A 192.0.2.11
+www A 192.0.2.80
+alias CNAME www.example.net.
+)";
+const char* kExampleNet = R"($TTL 300
+@ SOA ns hostmaster 1 1800 900 604800 60
+@ NS ns
+ns A 192.0.2.20
+www A 192.0.2.90
+)";
+const char* kGlueless = R"($TTL 300
+@ SOA ns.example.net. hostmaster 1 1800 900 604800 60
+@ NS ns.example.net.
+www A 192.0.2.99
+)";
+const char* kLoop = R"($TTL 300
+@ SOA ns hostmaster 1 1800 900 604800 60
+@ NS ns
+ns A 192.0.2.30
+a CNAME b
+b CNAME a
+)";
+
+ZoneSet zones_of(std::initializer_list<std::pair<const char*, const char*>> zones) {
+    ZoneSet set;
+    for (const auto& [origin, text] : zones) {
+        set.add(make_zone(text, name(origin)));
+    }
+    return set;
+}
+
+// The scripted Internet: endpoint -> the zones its server answers from.
+struct Network {
+    std::map<std::string, ZoneSet> servers;
+    std::map<std::string, Rcode> broken;  // endpoint -> rcode it answers everything with
+    int queries = 0;
+};
+
+Network hierarchy() {
+    Network n;
+    n.servers["192.0.2.1:53"] = zones_of({{".", kRoot}});
+    n.servers["192.0.2.2:53"] = zones_of({{"com.", kCom}});
+    n.servers["192.0.2.3:53"] = zones_of({{"net.", kNet}});
+    n.servers["192.0.2.4:53"] = zones_of({{"org.", kOrg}});
+    n.servers["192.0.2.10:53"] = zones_of({{"example.com.", kExampleCom}});
+    n.servers["192.0.2.11:53"] = zones_of({{"example.com.", kExampleCom}});
+    n.servers["192.0.2.20:53"] =
+        zones_of({{"example.net.", kExampleNet}, {"glueless.org.", kGlueless}});
+    n.servers["192.0.2.30:53"] = zones_of({{"loop.com.", kLoop}});
+    return n;
+}
+
+struct Resolver {
+    Cache cache;
+    UpstreamTable upstream;
+    RootHints hints;
+    std::mt19937_64 rng{7};
+    ResolverContext ctx{cache, upstream, hints, kDnsPort, {}, [this] { return rng(); }};
+    TimePoint now{};
+
+    Resolver() { hints = *RootHints::from_servers(std::vector<std::string>{"192.0.2.1:53"}); }
+
+    // Runs one resolution to the end over `net`; each exchange takes 1 ms.
+    Message resolve(Network& net, std::string_view qname, RRType type,
+                    Resolution** keep = nullptr) {
+        static std::vector<std::unique_ptr<Resolution>> alive;
+        alive.push_back(
+            std::make_unique<Resolution>(Question{name(qname), type, RRClass::IN}, ctx, now));
+        Resolution& r = *alive.back();
+        if (keep != nullptr) {
+            *keep = &r;
+        }
+        for (int guard = 0; guard < 200 && !r.done(); ++guard) {
+            auto req = r.poll_request(now);
+            if (!req) {
+                break;
+            }
+            ++net.queries;
+            now += 1ms;
+            const auto server = net.servers.find(req->server);
+            if (server == net.servers.end()) {
+                r.on_timeout(req->token, now);
+                continue;
+            }
+            const Bytes wire = encode_message(req->query);
+            std::vector<std::uint8_t> out(65535);
+            std::size_t size = 0;
+            if (const auto b = net.broken.find(req->server); b != net.broken.end()) {
+                size = error_response(wire, b->second, out);
+            } else {
+                size =
+                    respond(server->second, wire, out, req->tcp ? Transport::tcp : Transport::udp);
+            }
+            auto reply = decode_message(std::span<const std::uint8_t>(out.data(), size));
+            EXPECT_TRUE(reply) << reply.error().message;
+            r.on_reply(req->token, req->server, *reply, now);
+        }
+        EXPECT_TRUE(r.done());
+        return r.response();
+    }
+};
+
+std::vector<std::string> texts(const std::vector<ResourceRecord>& rrs) {
+    std::vector<std::string> out;
+    for (const ResourceRecord& rr : rrs) {
+        out.push_back(rr.owner.to_text() + " " + type_to_text(rr.type) + " " +
+                      rdata_to_text(rr.type, rr.rdata));
+    }
+    return out;
+}
+
+TEST(Resolution, FollowsReferralsFromTheRootAndThenAnswersFromTheCache) {
+    Network net = hierarchy();
+    Resolver r;
+    Resolution* res = nullptr;
+    const Message m = r.resolve(net, "www.example.com.", RRType::A, &res);
+    EXPECT_EQ(m.rcode(), Rcode::NOERROR);
+    EXPECT_TRUE(m.header.ra);
+    EXPECT_EQ(texts(m.answers), std::vector<std::string>{"www.example.com. A 192.0.2.80"});
+    ASSERT_EQ(res->steps().size(), 3u);
+    EXPECT_EQ(res->steps()[0].server, "192.0.2.1:53");
+    EXPECT_EQ(res->steps()[0].outcome, "referral to com. (1 server)");
+    EXPECT_EQ(res->steps()[1].outcome, "referral to example.com. (2 servers)");
+    EXPECT_EQ(res->steps()[2].outcome, "answer");
+    EXPECT_EQ(net.queries, 3);
+    // Again: from the cache, no query at all; a sibling name starts at example.com's servers.
+    const Message again = r.resolve(net, "www.example.com.", RRType::A);
+    EXPECT_EQ(texts(again.answers), texts(m.answers));
+    EXPECT_EQ(net.queries, 3);
+    // ns1.example.com's address is cached, but as glue, which is no answer for a client
+    // (RFC 2181 section 5.4.1): one query, straight to example.com's servers.
+    EXPECT_EQ(texts(r.resolve(net, "ns1.example.com.", RRType::A).answers),
+              std::vector<std::string>{"ns1.example.com. A 192.0.2.10"});
+    EXPECT_EQ(net.queries, 4);
+}
+
+TEST(Resolution, NxdomainIsReturnedWithTheSoaAndCached) {
+    Network net = hierarchy();
+    Resolver r;
+    const Message m = r.resolve(net, "nope.example.com.", RRType::A);
+    EXPECT_EQ(m.rcode(), Rcode::NXDOMAIN);
+    ASSERT_EQ(m.authority.size(), 1u);
+    EXPECT_EQ(m.authority[0].type, RRType::SOA);
+    const int before = net.queries;
+    EXPECT_EQ(r.resolve(net, "nope.example.com.", RRType::MX).rcode(), Rcode::NXDOMAIN);
+    EXPECT_EQ(net.queries, before);
+}
+
+TEST(Resolution, ChasesACnameIntoAnotherZone) {
+    Network net = hierarchy();
+    Resolver r;
+    const Message m = r.resolve(net, "alias.example.com.", RRType::A);
+    EXPECT_EQ(m.rcode(), Rcode::NOERROR);
+    EXPECT_EQ(texts(m.answers),
+              (std::vector<std::string>{"alias.example.com. CNAME www.example.net.",
+                                        "www.example.net. A 192.0.2.90"}));
+}
+
+TEST(Resolution, LooksUpTheAddressOfAGluelessNameServer) {
+    Network net = hierarchy();
+    Resolver r;
+    const Message m = r.resolve(net, "www.glueless.org.", RRType::A);
+    EXPECT_EQ(m.rcode(), Rcode::NOERROR);
+    EXPECT_EQ(texts(m.answers), std::vector<std::string>{"www.glueless.org. A 192.0.2.99"});
+}
+
+TEST(Resolution, TriesTheNextServerAfterATimeoutOrARefusal) {
+    Network net = hierarchy();
+    net.servers.erase("192.0.2.10:53");            // ns1.example.com does not answer
+    net.broken["192.0.2.11:53"] = Rcode::REFUSED;  // and ns2 refuses at first
+    Resolver r;
+    const Message failed = r.resolve(net, "www.example.com.", RRType::A);
+    EXPECT_EQ(failed.rcode(), Rcode::SERVFAIL);  // SERVFAIL only after all failed
+    net.broken.clear();
+    const Message m = r.resolve(net, "www.example.com.", RRType::A);
+    EXPECT_EQ(m.rcode(), Rcode::NOERROR);
+    EXPECT_EQ(texts(m.answers), std::vector<std::string>{"www.example.com. A 192.0.2.80"});
+    // The dead server is now known to be slow: the next resolution of another name asks ns2 first.
+    EXPECT_GT(r.upstream.stats("192.0.2.10:53", r.now).timeouts_in_a_row, 0u);
+}
+
+TEST(Resolution, ACnameLoopEndsInServfail) {
+    Network net = hierarchy();
+    Resolver r;
+    Resolution* res = nullptr;
+    const Message m = r.resolve(net, "a.loop.com.", RRType::A, &res);
+    // The server gives the loop in one answer; the resolver follows it until its limit.
+    EXPECT_EQ(m.rcode(), Rcode::SERVFAIL);
+    EXPECT_LE(res->queries_sent(), ResolverLimits{}.max_queries);
+}
+
+TEST(Resolution, ARepliesThatDoNotMatchAreIgnored) {
+    Network net = hierarchy();
+    Resolver r;
+    Resolution res(Question{name("www.example.com."), RRType::A, RRClass::IN}, r.ctx, r.now);
+    auto req = res.poll_request(r.now);
+    ASSERT_TRUE(req);
+    // A forged reply: right server and question, wrong id.
+    Message forged;
+    forged.header.id = static_cast<std::uint16_t>(req->query.header.id + 1);
+    forged.header.qr = true;
+    forged.header.aa = true;
+    forged.questions = req->query.questions;
+    forged.answers.push_back(
+        {name("www.example.com."), RRType::A, RRClass::IN, 3600, {203, 0, 113, 66}});
+    res.on_reply(req->token, req->server, forged, r.now);
+    // Right id but from another address.
+    forged.header.id = req->query.header.id;
+    res.on_reply(req->token, "192.0.2.66:53", forged, r.now);
+    // Right everything but the 0x20 case of the name.
+    Message lower = forged;
+    lower.questions.front().name = name("www.example.com.");
+    if (!same_spelling(lower.questions.front().name, req->query.questions.front().name)) {
+        res.on_reply(req->token, req->server, lower, r.now);
+    }
+    EXPECT_FALSE(res.done());
+    EXPECT_FALSE(r.cache.get(name("www.example.com."), RRType::A, r.now));
+}
+
+}  // namespace
+}  // namespace l7::dns
