@@ -6,6 +6,7 @@
 #include <asio/io_context.hpp>
 #include <ctime>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -14,12 +15,15 @@
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "dns/asio/client.hpp"
+#include "dns/asio/iterative.hpp"
 #include "dns/asio/maintenance.hpp"
 #include "dns/asio/server.hpp"
 #include "dns/asio/update_service.hpp"
 #include "dns/master.hpp"
 #include "dns/message_text.hpp"
 #include "dns/rdata.hpp"
+#include "dns/resolver/hints.hpp"
+#include "dns/resolver/resolution.hpp"
 #include "dns/tsig.hpp"
 #include "dns/zone.hpp"
 
@@ -916,6 +920,119 @@ Example:
     });
 }
 
+void add_resolve(CLI::App& dns_cmd, Context& ctx) {
+    auto common = std::make_shared<CommonOptions>();
+    auto args = std::make_shared<std::vector<std::string>>();
+    auto roots = std::make_shared<std::vector<std::string>>();
+    auto hints_file = std::make_shared<std::string>();
+    auto port = std::make_shared<std::uint16_t>(53);
+    auto* cmd = dns_cmd.add_subcommand(
+        "resolve",
+        "Resolve a name iteratively from the root, showing each step (the course's diagrams)");
+    add_common_options(*cmd, *common);
+    cmd->add_option("ARGS", *args, "NAME [TYPE]")->required();
+    cmd->add_option("--root", *roots, "A root server to start from; repeat for several")
+        ->type_name("ADDR:PORT")
+        ->default_str("127.10.1.1:53 (the lab's root)");
+    cmd->add_option("--hints", *hints_file, "Root hints file (named.root format) instead of --root")
+        ->check(CLI::ExistingFile)
+        ->type_name("FILE");
+    cmd->add_option("-p,--port", *port, "Port of the servers that referrals lead to")
+        ->default_str("53");
+    cmd->footer(R"(Starts at the root, follows each referral (root -> TLD -> the domain's servers),
+looks up name servers that came without glue, follows CNAMEs into other zones, and prints
+one line per query: the server asked, the zone it was asked for, and what it said, with the
+time it took. With --trace, every message is printed decoded as well.
+
+The default root is the lab's (start `l7 lab` first); when the lab runs without root
+privilege its servers listen on 10053: use --root 127.10.1.1:10053 --port 10053.
+
+Exit status: 0 for an answer (NOERROR or NXDOMAIN), 1 for SERVFAIL, 2 for usage errors.
+
+Examples:
+  l7 dns resolve gaia.cs.umass.edu
+  l7 dns resolve www.ibm.com A --trace
+  l7 dns resolve hamburger.edu MX --root 127.10.1.1:10053 --port 10053)");
+    cmd->callback([=, &ctx] {
+        ctx.action = [=, &ctx] {
+            apply_common_options(*common, ctx, false);
+            if (args->size() > 2) {
+                throw UsageError("expected NAME [TYPE], got " + std::to_string(args->size()) +
+                                 " arguments");
+            }
+            auto qname = dns::Name::parse((*args)[0]);
+            if (!qname) {
+                throw UsageError("'" + (*args)[0] +
+                                 "' is not a domain name: " + qname.error().message);
+            }
+            dns::RRType type = dns::RRType::A;
+            if (args->size() == 2) {
+                auto t = dns::type_from_text((*args)[1]);
+                if (!t) {
+                    throw UsageError("unknown type '" + (*args)[1] + "'");
+                }
+                type = *t;
+            }
+            dns::RootHints hints;
+            if (!hints_file->empty()) {
+                auto h = dns::load_root_hints(*hints_file, *port);
+                if (!h) {
+                    throw UsageError(h.error().message);
+                }
+                hints = std::move(*h);
+            } else {
+                const std::vector<std::string> list =
+                    roots->empty() ? std::vector<std::string>{"127.10.1.1:" + std::to_string(*port)}
+                                   : *roots;
+                auto h = dns::RootHints::from_servers(list);
+                if (!h) {
+                    throw UsageError("--root: " + h.error().message);
+                }
+                hints = std::move(*h);
+            }
+            dns::Cache cache;
+            dns::UpstreamTable upstream;
+            std::random_device device;
+            std::mt19937_64 rng(device());
+            dns::ResolverContext context{cache, upstream, hints,
+                                         *port, {},       [&rng] { return rng(); }};
+            const auto start = std::chrono::steady_clock::now();
+            dns::Resolution resolution({*qname, type, dns::RRClass::IN}, context, start);
+            asio::io_context io;
+            asio::co_spawn(io, dns::run_resolution(resolution, ctx.tracer), asio::detached);
+            io.run();
+            const auto total = std::chrono::steady_clock::now() - start;
+            std::cout << "l7 dns resolve " << qname->to_text() << ' ' << dns::type_to_text(type)
+                      << "  (iterative, from " << hints.servers.size() << " root server"
+                      << (hints.servers.size() == 1 ? "" : "s") << ")\n";
+            int n = 0;
+            for (const dns::ResolutionStep& st : resolution.steps()) {
+                char elapsed[32];
+                std::snprintf(elapsed, sizeof elapsed, "%.1f ms",
+                              static_cast<double>(st.elapsed.count()) / 1000.0);
+                std::cout << std::setw(3) << ++n << "  ask " << st.server << " (for " << st.zone
+                          << ") " << st.question << "\n     -> " << st.outcome << "  [" << elapsed
+                          << "]\n";
+            }
+            const dns::Message& m = resolution.response();
+            std::cout << ";; status: " << dns::rcode_to_text(m.rcode()) << "\n";
+            for (const dns::ResourceRecord& rr : m.answers) {
+                std::cout << dns::format_record(rr) << '\n';
+            }
+            for (const dns::ResourceRecord& rr : m.authority) {
+                std::cout << dns::format_record(rr) << '\n';
+            }
+            char total_text[32];
+            std::snprintf(total_text, sizeof total_text, "%.1f ms",
+                          std::chrono::duration<double, std::milli>(total).count());
+            std::cout << ";; " << resolution.queries_sent()
+                      << (resolution.queries_sent() == 1 ? " query" : " queries") << ", "
+                      << total_text << '\n';
+            return m.rcode() == dns::Rcode::SERVFAIL ? 1 : 0;
+        };
+    });
+}
+
 }  // namespace
 
 void register_dns_commands(CLI::App& root, Context& ctx) {
@@ -929,6 +1046,7 @@ void register_dns_commands(CLI::App& root, Context& ctx) {
     add_serve(*dns_cmd, ctx);
     add_check_zone(*dns_cmd, ctx);
     add_query(*dns_cmd, ctx);
+    add_resolve(*dns_cmd, ctx);
     add_update(*dns_cmd, ctx);
     add_register(*dns_cmd, ctx);
     for (CLI::App* verb : dns_cmd->get_subcommands({})) {

@@ -197,6 +197,15 @@ class LabTest(l7test.TestCase):
             auth = run_tool(dig + ["@" + server, "gaia.cs.umass.edu", "A"])
             self.assertRegex(auth.stdout, r"flags: qr aa;", auth.stdout)
             self.assertRegex(auth.stdout, r"(?m)^gaia\.cs\.umass\.edu\.\s+3600\s+IN\s+A\s+127\.10\.0\.2$")
+        # l7's own iterative resolution through the same hierarchy, step by step.
+        resolve = run_l7(["dns", "resolve", "gaia.cs.umass.edu", "--root", "127.10.1.1:" + port,
+                          "--port", port])
+        self.assertEqual(resolve.returncode, 0, resolve.stdout + resolve.stderr)
+        outcomes = re.findall(r"(?m)^\s+-> (.*?)  \[", resolve.stdout)
+        self.assertEqual(outcomes, ["referral to edu. (1 server)",
+                                    "referral to umass.edu. (2 servers)", "answer"], resolve.stdout)
+        self.assertRegex(resolve.stdout,
+                         r"(?m)^gaia\.cs\.umass\.edu\.\s+3600\s+IN\s+A\s+127\.10\.0\.2$")
         ibm = run_tool(dig + ["@127.10.2.8", "www.ibm.com", "A"])
         self.assertRegex(ibm.stdout, r"(?m)^www\.ibm\.com\.\s+\d+\s+IN\s+CNAME\s+servereast\.backup2\.ibm\.com\.$")
 

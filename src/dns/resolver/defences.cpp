@@ -46,6 +46,51 @@ bool reply_matches(const SentQuery& sent, const std::string& from, const Message
            q.klass == sent.question.klass;
 }
 
+namespace {
+
+// Rewrites, in place, the longest suffix of the wire name at `w` that is spelled exactly as
+// the same-length suffix of `sent`, with that suffix of `original` (same length: only the
+// case differs).
+void respell(std::uint8_t* w, std::size_t len, std::string_view sent, std::string_view original) {
+    for (std::size_t pos = 0; pos < len && w[pos] != 0; pos += 1 + w[pos]) {
+        const std::size_t rest = len - pos;
+        if (rest <= sent.size() &&
+            std::equal(w + pos, w + len,
+                       reinterpret_cast<const std::uint8_t*>(sent.data()) + sent.size() - rest)) {
+            std::copy_n(
+                reinterpret_cast<const std::uint8_t*>(original.data()) + original.size() - rest,
+                rest, w + pos);
+            return;
+        }
+    }
+}
+
+Name respelled(const Name& n, std::string_view sent, std::string_view original) {
+    std::string wire(n.wire());
+    respell(reinterpret_cast<std::uint8_t*>(wire.data()), wire.size(), sent, original);
+    return *Name::from_wire(wire);
+}
+
+}  // namespace
+
+void restore_case(Message& reply, const Name& sent, const Name& original) {
+    const std::string_view s = sent.wire();
+    const std::string_view o = original.wire();
+    for (Question& q : reply.questions) {
+        q.name = respelled(q.name, s, o);
+    }
+    for (auto* section : {&reply.answers, &reply.authority, &reply.additional}) {
+        for (ResourceRecord& rr : *section) {
+            rr.owner = respelled(rr.owner, s, o);
+            for (std::string_view inside : rdata_names(rr.type, rr.rdata)) {
+                const auto offset = static_cast<std::size_t>(
+                    reinterpret_cast<const std::uint8_t*>(inside.data()) - rr.rdata.data());
+                respell(rr.rdata.data() + offset, inside.size(), s, o);
+            }
+        }
+    }
+}
+
 std::size_t scrub(Message& reply, const Name& zone, const Name& qname) {
     std::size_t dropped = 0;
     auto keep_if = [&](std::vector<ResourceRecord>& section, auto&& wanted) {

@@ -37,6 +37,11 @@ struct SentQuery {
 // RFC 5452 section 9.1, plus the 0x20 case check.
 bool reply_matches(const SentQuery& sent, const std::string& from, const Message& reply);
 
+// Gives the names of a matched reply back the spelling of `original` where the server copied
+// the 0x20 spelling of `sent` (compression points names at the question): owners, questions
+// and names inside RDATA, so clients never see the random case.
+void restore_case(Message& reply, const Name& sent, const Name& original);
+
 // Keeps only what `zone` (the zone the asked server was chosen for) may speak about, for a
 // query about `qname`: answers in bailiwick; NS and SOA in the authority section at or above
 // `qname` and in bailiwick; address records in the additional section only for the targets of

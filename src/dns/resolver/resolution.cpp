@@ -423,7 +423,9 @@ void Resolution::on_reply(std::uint64_t token, const std::string& from, const Me
         return;  // not ours (or forged): keep waiting for the real one
     }
     in_flight_.reset();
-    handle(frames_.back(), reply, now);
+    Message copy = reply;
+    restore_case(copy, sent_.question.name, frames_.back().sname);
+    handle(frames_.back(), std::move(copy), now);
 }
 
 void Resolution::on_timeout(std::uint64_t token, TimePoint now) {

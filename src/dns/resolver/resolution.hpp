@@ -70,6 +70,8 @@ class Resolution {
     void on_timeout(std::uint64_t token, TimePoint now);
 
     bool done() const { return done_; }
+    // Whether `token` still waits for its reply (a reply that did not match leaves it so).
+    bool waiting_for(std::uint64_t token) const { return in_flight_ && *in_flight_ == token; }
     // The answer for the client: rcode, the CNAME chain and answer, the SOA of a negative
     // answer. RA is set; RD and the id are the driver's to fill.
     const Message& response() const { return response_; }

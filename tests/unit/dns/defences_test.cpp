@@ -73,6 +73,30 @@ TEST(Defences, ReplyMustMatchServerIdAndQuestionWithItsCase) {
     EXPECT_FALSE(reply_matches(q, "192.0.2.53:53", no_question));
 }
 
+TEST(Defences, RestoreCaseUndoesTheRandomSpellingTheServerCopied) {
+    const Name original = name("www.Example.com.");
+    const Name sent = name("wWw.eXAMple.COM.");
+    Message m;
+    m.questions.push_back({sent, RRType::MX, RRClass::IN});
+    // Compression copies the question's bytes: the owner, and the names inside RDATA.
+    m.answers.push_back(rr("wWw.eXAMple.COM.", RRType::CNAME, "mail.eXAMple.COM."));
+    m.answers.push_back(rr("mail.eXAMple.COM.", RRType::MX, "10 mx.other.net."));
+    m.authority.push_back(rr("eXAMple.COM.", RRType::NS, "ns.eXAMple.COM."));
+    restore_case(m, sent, original);
+    EXPECT_EQ(m.questions[0].name.to_text(), "www.Example.com.");
+    EXPECT_EQ(m.answers[0].owner.to_text(), "www.Example.com.");
+    EXPECT_EQ(rdata_to_text(RRType::CNAME, m.answers[0].rdata), "mail.Example.com.");
+    EXPECT_EQ(m.answers[1].owner.to_text(), "mail.Example.com.");
+    EXPECT_EQ(rdata_to_text(RRType::MX, m.answers[1].rdata), "10 mx.other.net.");  // not from us
+    EXPECT_EQ(m.authority[0].owner.to_text(), "Example.com.");
+    EXPECT_EQ(rdata_to_text(RRType::NS, m.authority[0].rdata), "ns.Example.com.");
+    // A spelling that is not the sent one is left alone (the server wrote it itself).
+    Message other;
+    other.answers.push_back(rr("WWW.EXAMPLE.CoM.", RRType::A, "192.0.2.1"));
+    restore_case(other, sent, original);
+    EXPECT_EQ(other.answers[0].owner.to_text(), "WWW.EXAMPLE.CoM.");
+}
+
 TEST(Defences, ScrubDropsOutOfBailiwickAnswersAndBogusAdditionalData) {
     // A referral from the com server for www.example.com, carrying a bogus record for a name
     // the com server has no say over, and an unrequested address.
