@@ -204,12 +204,29 @@ std::optional<UpstreamRequest> Resolution::next_query(Frame& f, TimePoint now) {
     UpstreamRequest req;
     req.token = next_token_++;
     req.server = candidates[pick];
+    if (f.retry_server &&
+        std::find(candidates.begin(), candidates.end(), *f.retry_server) != candidates.end()) {
+        req.server = *f.retry_server;  // the same server, over TCP or without EDNS
+    }
+    f.retry_server.reset();
+    // RFC 9156: show each server only one label more than the zone it serves, as type A,
+    // until the full name is reached (or too many steps were taken).
+    Name ask = f.sname;
+    RRType ask_type = f.qtype;
+    const std::size_t labels = f.zone.label_count() + f.extra_labels;
+    if (ctx_.limits.qname_minimisation && labels < f.sname.label_count() &&
+        f.minimised < ctx_.limits.max_minimised) {
+        ask = f.sname.suffix(labels);
+        ask_type = RRType::A;
+        ++f.minimised;
+    }
     req.tcp = f.tcp;
     req.timeout = ctx_.upstream.timeout(req.server, now);
     Message& q = req.query;
     q.header.id = static_cast<std::uint16_t>(r >> 32);
-    const Name spelled = randomize_case(f.sname, ctx_.random);
-    q.questions.push_back({spelled, f.qtype, RRClass::IN});
+    const Name spelled = randomize_case(ask, ctx_.random);
+    q.questions.push_back({spelled, ask_type, RRClass::IN});
+    sent_name_ = ask;
     if (f.edns) {
         Edns e;
         e.udp_size = 1232;
@@ -227,6 +244,7 @@ void Resolution::handle(Frame& f, Message reply, TimePoint now) {
         sent_.server, std::chrono::duration_cast<std::chrono::microseconds>(now - sent_at_), now);
     if (reply.header.tc && !f.tcp) {
         f.tcp = true;  // RFC 7766 section 5: the whole answer over TCP
+        f.retry_server = sent_.server;
         step("truncated, again over TCP", now);
         return;
     }
@@ -234,6 +252,7 @@ void Resolution::handle(Frame& f, Message reply, TimePoint now) {
     const Rcode rcode = reply.rcode();
     if (rcode == Rcode::FORMERR && f.edns) {
         f.edns = false;  // an old server: ask again without EDNS
+        f.retry_server = sent_.server;
         step("FORMERR, again without EDNS", now);
         return;
     }
@@ -244,6 +263,34 @@ void Resolution::handle(Frame& f, Message reply, TimePoint now) {
     }
     scrub(reply, f.zone, f.sname);
     const bool aa = reply.header.aa;
+    if (!(sent_name_ == f.sname)) {
+        // The answer to a minimised query (RFC 9156 section 3).
+        if (rcode == Rcode::NXDOMAIN) {
+            // RFC 8020: nothing exists below a name that does not exist.
+            const auto soa =
+                std::find_if(reply.authority.begin(), reply.authority.end(),
+                             [](const ResourceRecord& rr) { return rr.type == RRType::SOA; });
+            if (soa != reply.authority.end()) {
+                ctx_.cache.put_negative(sent_name_, RRType::ANY, Rcode::NXDOMAIN, *soa, now);
+                f.authority = {*soa};
+            }
+            f.rcode = Rcode::NXDOMAIN;
+            f.finished = true;
+            step("NXDOMAIN for " + sent_name_.to_text() + ", so for everything below it", now);
+            return;
+        }
+        const bool referral =
+            !aa && std::any_of(reply.authority.begin(), reply.authority.end(),
+                               [&](const ResourceRecord& rr) {
+                                   return rr.type == RRType::NS && rr.owner == sent_name_;
+                               });
+        if (!referral) {
+            ++f.extra_labels;  // no zone cut there: show one label more
+            step(sent_name_.to_text() + " is no zone cut: one label more", now);
+            return;
+        }
+        // A referral: handled below, as for the full name.
+    }
     // Answers: the record asked for, or a CNAME to follow (possibly already followed here).
     bool answered = false;
     bool moved = false;
@@ -327,6 +374,7 @@ void Resolution::handle(Frame& f, Message reply, TimePoint now) {
                  (ns.size() == 1 ? " server)" : " servers)"),
              now);
         f.zone = cut;
+        f.extra_labels = 1;
         f.servers.clear();
         f.failed.clear();
         for (const ResourceRecord& rr : ns) {
@@ -424,7 +472,7 @@ void Resolution::on_reply(std::uint64_t token, const std::string& from, const Me
     }
     in_flight_.reset();
     Message copy = reply;
-    restore_case(copy, sent_.question.name, frames_.back().sname);
+    restore_case(copy, sent_.question.name, sent_name_);
     handle(frames_.back(), std::move(copy), now);
 }
 

@@ -28,8 +28,10 @@ namespace l7::dns {
 struct ResolverLimits {
     int max_referrals = 16;
     int max_cnames = 12;
-    int max_queries = 48;  // upstream queries for one client question
-    int max_depth = 3;     // nested lookups of name-server addresses
+    int max_queries = 48;            // upstream queries for one client question
+    int max_depth = 3;               // nested lookups of name-server addresses
+    bool qname_minimisation = true;  // RFC 9156
+    int max_minimised = 10;          // RFC 9156 section 2.3's MAX_MINIMISE_COUNT
     std::chrono::milliseconds deadline{8000};
 };
 
@@ -100,6 +102,11 @@ class Resolution {
         bool edns = true;
         bool tcp = false;
         std::optional<std::size_t> waiting_for;  // index of the server being looked up
+        // QNAME minimisation (RFC 9156): labels below the zone cut to show the next server,
+        // and how many minimised queries this frame has made.
+        std::size_t extra_labels = 1;
+        int minimised = 0;
+        std::optional<std::string> retry_server;  // TC or FORMERR: ask the same one again
     };
 
     void advance(TimePoint now);
@@ -125,6 +132,7 @@ class Resolution {
     std::uint64_t next_token_ = 1;
     std::optional<std::uint64_t> in_flight_;
     SentQuery sent_;
+    Name sent_name_;  // the name asked, in our spelling (minimised or not)
     TimePoint sent_at_;
 };
 

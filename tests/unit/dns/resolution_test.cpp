@@ -61,6 +61,7 @@ ns1 A 192.0.2.10
 ns2 A 192.0.2.11
 www A 192.0.2.80
 alias CNAME www.example.net.
+host.dept A 192.0.2.7
 )";
 const char* kExampleNet = R"($TTL 300
 @ SOA ns hostmaster 1 1800 900 604800 60
@@ -94,6 +95,7 @@ struct Network {
     std::map<std::string, ZoneSet> servers;
     std::map<std::string, Rcode> broken;  // endpoint -> rcode it answers everything with
     int queries = 0;
+    std::vector<std::string> seen;  // "server: qname qtype" in lowercase, as the servers saw them
 };
 
 Network hierarchy() {
@@ -137,6 +139,9 @@ struct Resolver {
             }
             ++net.queries;
             now += 1ms;
+            net.seen.push_back(req->server + ": " +
+                               req->query.questions.front().name.lowercased().to_text() + " " +
+                               type_to_text(req->query.questions.front().type));
             const auto server = net.servers.find(req->server);
             if (server == net.servers.end()) {
                 r.on_timeout(req->token, now);
@@ -192,6 +197,37 @@ TEST(Resolution, FollowsReferralsFromTheRootAndThenAnswersFromTheCache) {
     EXPECT_EQ(texts(r.resolve(net, "ns1.example.com.", RRType::A).answers),
               std::vector<std::string>{"ns1.example.com. A 192.0.2.10"});
     EXPECT_EQ(net.queries, 4);
+}
+
+TEST(Resolution, EachServerSeesOnlyOneLabelMoreThanItsZone) {
+    // RFC 9156: the root learns "com." is wanted, com's server "example.com."; only
+    // example.com's own servers see the whole name and type.
+    Network net = hierarchy();
+    Resolver r;
+    Resolution* res = nullptr;
+    const Message m = r.resolve(net, "host.dept.example.com.", RRType::MX, &res);
+    EXPECT_EQ(m.rcode(), Rcode::NOERROR);  // NODATA: the name has an A record only
+    ASSERT_EQ(net.seen.size(), 4u);
+    EXPECT_EQ(net.seen[0], "192.0.2.1:53: com. A");
+    EXPECT_EQ(net.seen[1], "192.0.2.2:53: example.com. A");
+    // Either of example.com's two servers.
+    EXPECT_NE(net.seen[2].find(": dept.example.com. A"), std::string::npos);
+    EXPECT_NE(net.seen[3].find(": host.dept.example.com. MX"), std::string::npos);
+    ASSERT_EQ(res->steps().size(), 4u);
+    EXPECT_EQ(res->steps()[2].outcome, "dept.example.com. is no zone cut: one label more");
+    EXPECT_EQ(res->steps()[3].outcome, "no data");
+}
+
+TEST(Resolution, AnNxdomainForAMinimisedNameEndsTheSearch) {
+    // RFC 8020: nothing exists below a name that does not exist.
+    Network net = hierarchy();
+    Resolver r;
+    Resolution* res = nullptr;
+    const Message m = r.resolve(net, "a.b.nope.example.com.", RRType::A, &res);
+    EXPECT_EQ(m.rcode(), Rcode::NXDOMAIN);
+    ASSERT_EQ(res->steps().size(), 3u);
+    EXPECT_EQ(res->steps()[2].outcome,
+              "NXDOMAIN for nope.example.com., so for everything below it");
 }
 
 TEST(Resolution, NxdomainIsReturnedWithTheSoaAndCached) {
