@@ -321,7 +321,8 @@ std::size_t NameHash::operator()(std::string_view wire) const noexcept {
     }
     std::uint64_t tail = 0;
     for (std::size_t k = 0; i + k < wire.size(); ++k) {
-        tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(wire[i + k]) | 0x20u) << (8 * k);
+        tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(wire[i + k]) | 0x20u)
+                << (8 * k);
     }
     h = (h ^ tail) * 0x94D049BB133111EBull;
     return static_cast<std::size_t>(h ^ (h >> 29));
