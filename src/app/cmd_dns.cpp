@@ -411,24 +411,15 @@ std::string when_now() {
 int print_transfer(const dns::Name& zone, const HostPort& server,
                    std::optional<std::uint32_t> serial, std::chrono::milliseconds timeout,
                    Context& ctx) {
-    asio::io_context io;
-    std::optional<Result<dns::TransferResult>> out;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-            out = co_await dns::async_transfer(zone, server, serial, timeout, ctx.tracer);
-        },
-        asio::detached);
-    io.run();
+    const auto out = dns::transfer(zone, server, serial, timeout, ctx.tracer);
     const char* what = serial ? "IXFR" : "AXFR";
     std::cout << "\n; <<>> l7 dns query <<>> " << zone.to_text() << ' ' << what << " @"
               << server.to_string() << '\n';
-    if (!out || !*out) {
-        std::cerr << "l7 dns: transfer failed: "
-                  << (out ? (*out).error().message : "it did not run") << '\n';
+    if (!out) {
+        std::cerr << "l7 dns: transfer failed: " << out.error().message << '\n';
         return 1;
     }
-    const dns::TransferResult& t = **out;
+    const dns::TransferResult& t = *out;
     std::size_t count = 0;
     auto print = [&count](const dns::ResourceRecord& rr) {
         std::cout << dns::format_record(rr) << '\n';

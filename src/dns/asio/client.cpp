@@ -232,16 +232,30 @@ asio::awaitable<Result<Exchange>> async_exchange(Message query, ExchangeOptions 
     co_return result;
 }
 
+namespace {
+
+// Runs one coroutine to the end on a private io_context: the blocking form of a client call.
+template <class T>
+Result<T> run_blocking(asio::awaitable<Result<T>> op) {
+    asio::io_context io;
+    std::optional<Result<T>> out;
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { out = co_await std::move(op); }, asio::detached);
+    io.run();
+    return out ? std::move(*out) : Result<T>(make_error("the request did not run"));
+}
+
+}  // namespace
+
 Result<Exchange> exchange(const Message& query, const ExchangeOptions& options,
                           trace::Tracer& tracer) {
-    asio::io_context io;
-    std::optional<Result<Exchange>> out;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> { out = co_await async_exchange(query, options, tracer); },
-        asio::detached);
-    io.run();
-    return out ? std::move(*out) : Result<Exchange>(make_error("the query did not run"));
+    return run_blocking(async_exchange(query, options, tracer));
+}
+
+Result<TransferResult> transfer(const Name& origin, const HostPort& primary,
+                                std::optional<std::uint32_t> have_serial,
+                                std::chrono::milliseconds timeout, trace::Tracer& tracer) {
+    return run_blocking(async_transfer(origin, primary, have_serial, timeout, tracer));
 }
 
 asio::awaitable<Result<TransferResult>> async_transfer(Name origin, HostPort primary,

@@ -58,5 +58,9 @@ asio::awaitable<Result<TransferResult>> async_transfer(Name origin, HostPort pri
                                                        std::optional<std::uint32_t> have_serial,
                                                        std::chrono::milliseconds timeout,
                                                        trace::Tracer& tracer);
+// The same, blocking (`l7 dns query NAME AXFR`).
+Result<TransferResult> transfer(const Name& origin, const HostPort& primary,
+                                std::optional<std::uint32_t> have_serial,
+                                std::chrono::milliseconds timeout, trace::Tracer& tracer);
 
 }  // namespace l7::dns
