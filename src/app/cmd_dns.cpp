@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "app/cli.hpp"
+#include "app/cmd_dns_parts.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "dns/asio/client.hpp"
@@ -964,24 +965,8 @@ Examples:
                 }
                 type = *t;
             }
-            dns::RootHints hints;
-            if (!hints_file->empty()) {
-                auto h = dns::load_root_hints(*hints_file, *port);
-                if (!h) {
-                    throw UsageError(h.error().message);
-                }
-                hints = std::move(*h);
-            } else {
-                const std::vector<std::string> list =
-                    roots->empty() ? std::vector<std::string>{"127.10.1.1:" + std::to_string(*port)}
-                                   : *roots;
-                auto h = dns::RootHints::from_servers(list);
-                if (!h) {
-                    throw UsageError("--root: " + h.error().message);
-                }
-                hints = std::move(*h);
-            }
-            dns::Cache cache;
+            const dns::RootHints hints = make_root_hints(*roots, *hints_file, *port);
+            dns::SharedCache cache;
             dns::UpstreamTable upstream;
             std::random_device device;
             std::mt19937_64 rng(device());
@@ -1038,6 +1023,8 @@ void register_dns_commands(CLI::App& root, Context& ctx) {
     add_check_zone(*dns_cmd, ctx);
     add_query(*dns_cmd, ctx);
     add_resolve(*dns_cmd, ctx);
+    add_resolver(*dns_cmd, ctx);
+    add_ctl(*dns_cmd, ctx);
     add_update(*dns_cmd, ctx);
     add_register(*dns_cmd, ctx);
     for (CLI::App* verb : dns_cmd->get_subcommands({})) {

@@ -4,7 +4,7 @@
 
 namespace l7::dns {
 
-asio::awaitable<void> run_resolution(Resolution& resolution, trace::Tracer& tracer) {
+asio::awaitable<void> run_resolution(Lookup& resolution, trace::Tracer& tracer) {
     while (!resolution.done()) {
         auto request = resolution.poll_request(Clock::now());
         if (!request) {

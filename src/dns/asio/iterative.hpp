@@ -6,10 +6,10 @@
 #include <asio/awaitable.hpp>
 
 #include "core/trace/tracer.hpp"
-#include "dns/resolver/resolution.hpp"
+#include "dns/resolver/lookup.hpp"
 
 namespace l7::dns {
 
-asio::awaitable<void> run_resolution(Resolution& resolution, trace::Tracer& tracer);
+asio::awaitable<void> run_resolution(Lookup& resolution, trace::Tracer& tracer);
 
 }  // namespace l7::dns

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "dns/asio/server_common.hpp"
 #include "dns/asio/udp_batch.hpp"
 #include "dns/message_text.hpp"
 #include "dns/transfer.hpp"
@@ -14,37 +15,6 @@
 
 namespace l7::dns {
 namespace {
-
-constexpr auto write_timeout = std::chrono::seconds(10);
-
-std::string summary(std::span<const std::uint8_t> wire) {
-    auto m = decode_message(wire);
-    if (!m) {
-        return "malformed message (" + std::to_string(wire.size()) +
-               " bytes): " + m.error().message;
-    }
-    return summarize_message(*m);
-}
-
-// Records one exchange for --trace; decoding happens only when tracing is on.
-void trace_exchange(trace::Tracer& tracer, std::string_view proto, const std::string& peer,
-                    std::uint64_t conn, std::span<const std::uint8_t> query,
-                    std::span<const std::uint8_t> reply) {
-    trace::Recorder rec;
-    rec.enable(true);
-    rec.record(trace::Direction::to_server, summary(query));
-    if (reply.empty()) {
-        rec.record(trace::Direction::note, "no reply");
-    } else {
-        rec.record(trace::Direction::to_client, summary(reply));
-    }
-    tracer.flush(rec, conn, proto, peer);
-}
-
-template <class Endpoint>
-std::string to_string(const Endpoint& ep) {
-    return HostPort{ep.address().to_string(), ep.port()}.to_string();
-}
 
 // Everything but a zone transfer over TCP: NOTIFY, UPDATE and queries. `info.transfer` tells
 // the caller that the message was an AXFR or IXFR query.
@@ -138,7 +108,7 @@ asio::awaitable<void> serve_udp(std::shared_ptr<asio::ip::udp::socket> shared, n
                                        : handle_message(zones.get(), query, reply, Transport::udp,
                                                         sender.address(), options, info);
                 if (tracer.enabled()) {
-                    trace_exchange(tracer, "dns", to_string(sender),
+                    trace_exchange(tracer, "dns", endpoint_text(sender),
                                    trace::Tracer::next_connection_id(), query,
                                    std::span<const std::uint8_t>(reply.data(), size));
                 }
@@ -150,17 +120,6 @@ asio::awaitable<void> serve_udp(std::shared_ptr<asio::ip::udp::socket> shared, n
             }
         }
     }
-}
-
-// Sends the message in out[2 .. 2 + size) behind its two-byte length (RFC 7766 section 8).
-asio::awaitable<bool> write_framed(asio::ip::tcp::socket& sock, std::vector<std::uint8_t>& out,
-                                   std::size_t size) {
-    out[0] = static_cast<std::uint8_t>(size >> 8);
-    out[1] = static_cast<std::uint8_t>(size);
-    auto written = co_await net::with_timeout(
-        asio::async_write(sock, asio::buffer(out.data(), size + 2), net::as_tuple_awaitable),
-        write_timeout);
-    co_return written && !std::get<0>(*written);
 }
 
 // Streams an AXFR or IXFR reply (transfer.hpp), one length-prefixed message at a time.
@@ -198,7 +157,7 @@ asio::awaitable<void> serve_tcp(asio::ip::tcp::socket sock, net::Task& task,
                                 trace::Tracer& tracer) {
     std::error_code ec;
     const auto remote = sock.remote_endpoint(ec);
-    const std::string peer = ec ? "?" : to_string(remote);
+    const std::string peer = ec ? "?" : endpoint_text(remote);
     const std::uint64_t conn = trace::Tracer::next_connection_id();
     ZoneView zones(*store);
     auto guard = task.on_interrupt([&sock] {
@@ -278,33 +237,6 @@ asio::awaitable<void> serve_udp_owning(std::shared_ptr<asio::ip::udp::socket> so
     co_await serve_udp(std::move(sock), task, std::move(store), *options, tracer);
 }
 
-// An ephemeral port that UDP and TCP can both bind now (the runtime then binds it for real;
-// a port taken in between fails that bind with a clear error).
-std::uint16_t port_free_for_both(const std::string& host) {
-    std::error_code ec;
-    const auto address = asio::ip::make_address(host, ec);
-    if (ec) {
-        return 0;  // the runtime reports the bad address
-    }
-    asio::io_context io;
-    for (int attempt = 0; attempt < 32; ++attempt) {
-        asio::ip::udp::socket udp(io);
-        udp.open(address.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
-        udp.bind({address, 0}, ec);
-        if (ec) {
-            return 0;
-        }
-        const std::uint16_t port = udp.local_endpoint(ec).port();
-        asio::ip::tcp::acceptor tcp(io);
-        tcp.open(address.is_v4() ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), ec);
-        tcp.bind({address, port}, ec);
-        if (!ec) {
-            return port;
-        }
-    }
-    return 0;
-}
-
 }  // namespace
 
 BoundServer start_server(net::Runtime& runtime, const ServerOptions& options,
@@ -332,8 +264,8 @@ BoundServer start_server(net::Runtime& runtime, const ServerOptions& options,
                                             {.max_connections = options.max_tcp_connections});
         bound.udp.push_back(udp);
         bound.tcp.push_back(tcp);
-        log::info("dns", "listening on udp " + to_string(udp) + " (dns)");
-        log::info("dns", "listening on tcp " + to_string(tcp) + " (dns)");
+        log::info("dns", "listening on udp " + endpoint_text(udp) + " (dns)");
+        log::info("dns", "listening on tcp " + endpoint_text(tcp) + " (dns)");
     }
     return bound;
 }

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "dns/rdata.hpp"
+#include "dns/resolver/cache_walk.hpp"
 
 namespace l7::dns {
 namespace {
@@ -30,11 +31,12 @@ std::string question_text(const Name& n, RRType t) {
 
 }  // namespace
 
-Resolution::Resolution(Question question, ResolverContext& context, TimePoint now)
+Resolution::Resolution(Question question, ResolverContext& context, TimePoint now, bool refresh)
     : ctx_(context), question_(std::move(question)), started_(now) {
     Frame f;
     f.sname = question_.name;
     f.qtype = question_.type;
+    f.refresh = refresh;
     frames_.push_back(std::move(f));
     response_.header.qr = true;
     response_.header.ra = true;
@@ -67,40 +69,26 @@ void Resolution::step(std::string outcome, TimePoint now) {
 }
 
 bool Resolution::from_cache(Frame& f, TimePoint now) {
-    for (int guard = 0; guard <= ctx_.limits.max_cnames; ++guard) {
-        auto hit = ctx_.cache.get(f.sname, f.qtype, now);
-        if (hit && !hit->negative && hit->trust < Trust::answer) {
-            hit.reset();  // glue and referral data guide resolution but answer nobody
-        }
-        if (hit) {
-            if (hit->negative) {
-                f.rcode = hit->rcode;
-                f.authority = {hit->soa};
-            } else {
-                for (Bytes& r : hit->rdatas) {
-                    f.answers.push_back({f.sname, f.qtype, RRClass::IN, hit->ttl, std::move(r)});
-                }
-            }
-            f.finished = true;
-            return true;
-        }
-        if (f.qtype == RRType::CNAME) {
-            return false;
-        }
-        auto cname = ctx_.cache.get(f.sname, RRType::CNAME, now);
-        if (!cname || cname->negative || cname->rdatas.empty()) {
-            return false;
-        }
-        const Name target = name_from(cname->rdatas.front());
-        f.answers.push_back(
-            {f.sname, RRType::CNAME, RRClass::IN, cname->ttl, cname->rdatas.front()});
-        f.sname = target;
-        if (++f.cnames > ctx_.limits.max_cnames) {
-            fail(f, Rcode::SERVFAIL);
-            return true;
-        }
+    if (f.refresh) {
+        f.refresh = false;  // a prefetch: the cached answer is what it replaces
+        return false;
     }
-    fail(f, Rcode::SERVFAIL);
+    CacheWalk walk =
+        walk_cache(ctx_.cache, f.sname, f.qtype, now, ctx_.limits.max_cnames - f.cnames);
+    f.cnames += walk.cnames;
+    f.sname = std::move(walk.sname);
+    f.answers.insert(f.answers.end(), std::make_move_iterator(walk.answers.begin()),
+                     std::make_move_iterator(walk.answers.end()));
+    if (walk.too_long) {
+        fail(f, Rcode::SERVFAIL);
+        return true;
+    }
+    if (!walk.complete) {
+        return false;
+    }
+    f.rcode = walk.rcode;
+    f.authority = std::move(walk.authority);
+    f.finished = true;
     return true;
 }
 
@@ -297,7 +285,13 @@ void Resolution::handle(Frame& f, Message reply, TimePoint now) {
     for (int hop = 0; hop <= ctx_.limits.max_cnames && !answered; ++hop) {
         std::vector<ResourceRecord> found;
         std::optional<ResourceRecord> cname;
+        std::optional<ResourceRecord> dname;
         for (const ResourceRecord& rr : reply.answers) {
+            if (rr.type == RRType::DNAME && f.sname.is_subdomain_of(rr.owner) &&
+                !(rr.owner == f.sname)) {
+                dname = rr;  // RFC 6672: the whole subtree below rr.owner is renamed
+                continue;
+            }
             if (!(rr.owner == f.sname)) {
                 continue;
             }
@@ -315,6 +309,29 @@ void Resolution::handle(Frame& f, Message reply, TimePoint now) {
             f.answers.insert(f.answers.end(), found.begin(), found.end());
             answered = true;
             break;
+        }
+        if (!cname && dname) {
+            // Synthesize the CNAME ourselves (RFC 6672 section 3.2) rather than trust the
+            // server's: the name below the DNAME owner moved under the DNAME target.
+            auto target = f.sname.replace_suffix(dname->owner, name_from(dname->rdata));
+            if (!target) {
+                step("DNAME makes the name too long", now);
+                fail(f, Rcode::YXDOMAIN);
+                return;
+            }
+            cache_records({*dname}, aa ? Trust::answer_auth : Trust::answer, now);
+            f.answers.push_back(*dname);
+            cname = ResourceRecord{f.sname, RRType::CNAME, RRClass::IN, dname->ttl,
+                                   Bytes(target->wire().begin(), target->wire().end())};
+            f.answers.push_back(*cname);
+            f.sname = std::move(*target);
+            moved = true;
+            if (++f.cnames > ctx_.limits.max_cnames) {
+                step("too many CNAMEs", now);
+                fail(f, Rcode::SERVFAIL);
+                return;
+            }
+            continue;
         }
         if (!cname) {
             break;

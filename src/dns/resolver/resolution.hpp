@@ -18,9 +18,10 @@
 
 #include "core/time.hpp"
 #include "dns/message.hpp"
-#include "dns/resolver/cache.hpp"
 #include "dns/resolver/defences.hpp"
 #include "dns/resolver/hints.hpp"
+#include "dns/resolver/lookup.hpp"
+#include "dns/resolver/shared_cache.hpp"
 #include "dns/resolver/upstream.hpp"
 
 namespace l7::dns {
@@ -37,20 +38,12 @@ struct ResolverLimits {
 
 // What every resolution of one resolver shares.
 struct ResolverContext {
-    Cache& cache;
+    SharedCache& cache;
     UpstreamTable& upstream;
     const RootHints& hints;
     std::uint16_t upstream_port = kDnsPort;  // for servers learnt from referrals (the lab: 10053)
     ResolverLimits limits;
     std::function<std::uint64_t()> random;  // ids, 0x20 case, server choice
-};
-
-struct UpstreamRequest {
-    std::uint64_t token = 0;
-    std::string server;  // ADDR:PORT
-    Message query;
-    bool tcp = false;
-    std::chrono::milliseconds timeout{0};
 };
 
 // One exchange with an upstream server, for `l7 dns resolve --trace` and the logs.
@@ -62,23 +55,23 @@ struct ResolutionStep {
     std::chrono::microseconds elapsed{0};
 };
 
-class Resolution {
+class Resolution final : public Lookup {
   public:
-    Resolution(Question question, ResolverContext& context, TimePoint now);
+    // `refresh`: ask upstream even though the cache holds the answer (a prefetch).
+    Resolution(Question question, ResolverContext& context, TimePoint now, bool refresh = false);
 
-    std::optional<UpstreamRequest> poll_request(TimePoint now);
+    std::optional<UpstreamRequest> poll_request(TimePoint now) override;
     void on_reply(std::uint64_t token, const std::string& from, const Message& reply,
-                  TimePoint now);
-    void on_timeout(std::uint64_t token, TimePoint now);
+                  TimePoint now) override;
+    void on_timeout(std::uint64_t token, TimePoint now) override;
 
-    bool done() const { return done_; }
-    // Whether `token` still waits for its reply (a reply that did not match leaves it so).
-    bool waiting_for(std::uint64_t token) const { return in_flight_ && *in_flight_ == token; }
-    // The answer for the client: rcode, the CNAME chain and answer, the SOA of a negative
-    // answer. RA is set; RD and the id are the driver's to fill.
-    const Message& response() const { return response_; }
+    bool done() const override { return done_; }
+    bool waiting_for(std::uint64_t token) const override {
+        return in_flight_ && *in_flight_ == token;
+    }
+    const Message& response() const override { return response_; }
+    int queries_sent() const override { return queries_; }
     const std::vector<ResolutionStep>& steps() const { return steps_; }
-    int queries_sent() const { return queries_; }
 
   private:
     struct Server {
@@ -98,6 +91,7 @@ class Resolution {
         int referrals = 0;
         int cnames = 0;
         bool need_start = true;
+        bool refresh = false;
         bool finished = false;
         bool edns = true;
         bool tcp = false;

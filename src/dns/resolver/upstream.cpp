@@ -22,8 +22,24 @@ milliseconds UpstreamTable::clamp(microseconds t) const {
     return std::clamp(duration_cast<milliseconds>(t), limits_.min_timeout, limits_.max_timeout);
 }
 
+UpstreamTable::Entry& UpstreamTable::entry_for(const std::string& server, TimePoint now,
+                                               bool& fresh) {
+    if (servers_.size() >= limits_.max_servers && servers_.find(server) == servers_.end()) {
+        std::erase_if(servers_, [&](const auto& kv) {
+            return now - kv.second.last_news > limits_.forget_after;
+        });
+        if (servers_.size() >= limits_.max_servers) {
+            servers_.erase(servers_.begin());  // all recent: drop any one
+        }
+    }
+    auto [it, inserted] = servers_.try_emplace(server);
+    fresh = inserted;
+    return it->second;
+}
+
 std::size_t UpstreamTable::choose(std::span<const std::string> servers, TimePoint now,
                                   double random) const {
+    const std::lock_guard lock(mutex_);
     std::size_t best = 0;
     double best_cost = std::numeric_limits<double>::infinity();
     for (std::size_t i = 0; i < servers.size(); ++i) {
@@ -48,6 +64,11 @@ std::size_t UpstreamTable::choose(std::span<const std::string> servers, TimePoin
 }
 
 milliseconds UpstreamTable::timeout(const std::string& server, TimePoint now) const {
+    const std::lock_guard lock(mutex_);
+    return timeout_locked(server, now);
+}
+
+milliseconds UpstreamTable::timeout_locked(const std::string& server, TimePoint now) const {
     const Entry* e = find(server, now);
     if (e == nullptr) {
         return limits_.initial_timeout;
@@ -59,8 +80,9 @@ milliseconds UpstreamTable::timeout(const std::string& server, TimePoint now) co
 }
 
 void UpstreamTable::record_reply(const std::string& server, microseconds rtt, TimePoint now) {
-    auto [it, fresh] = servers_.try_emplace(server);
-    Entry& e = it->second;
+    const std::lock_guard lock(mutex_);
+    bool fresh = false;
+    Entry& e = entry_for(server, now, fresh);
     if (fresh || now - e.last_news > limits_.forget_after || e.srtt.count() == 0) {
         e.srtt = rtt;  // RFC 6298 section 2.2: the first measurement
         e.rttvar = rtt / 2;
@@ -75,9 +97,10 @@ void UpstreamTable::record_reply(const std::string& server, microseconds rtt, Ti
 }
 
 void UpstreamTable::record_timeout(const std::string& server, TimePoint now) {
-    const milliseconds current = timeout(server, now);
-    auto [it, fresh] = servers_.try_emplace(server);
-    Entry& e = it->second;
+    const std::lock_guard lock(mutex_);
+    const milliseconds current = timeout_locked(server, now);
+    bool fresh = false;
+    Entry& e = entry_for(server, now, fresh);
     if (fresh) {
         e.srtt = duration_cast<microseconds>(limits_.initial_timeout);
     }
@@ -88,9 +111,10 @@ void UpstreamTable::record_timeout(const std::string& server, TimePoint now) {
 }
 
 UpstreamTable::Stats UpstreamTable::stats(const std::string& server, TimePoint now) const {
+    const std::lock_guard lock(mutex_);
     Stats s;
     const Entry* e = find(server, now);
-    s.timeout = timeout(server, now);
+    s.timeout = timeout_locked(server, now);
     if (e != nullptr) {
         s.known = true;
         s.srtt = e->srtt;

@@ -8,10 +8,12 @@
 // with a small random RTT, so every server of a zone gets tried now and then, the way BIND
 // and Unbound explore.
 //
-// Sans-I/O: callers pass `now` and the random numbers.
+// Sans-I/O: callers pass `now` and the random numbers. Thread-safe: the recursive service's
+// workers share one table, so what one learns about a server the others use.
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -26,6 +28,8 @@ struct UpstreamLimits {
     std::chrono::milliseconds initial_timeout{400};
     // How long a server's record is kept without news (then it is unknown again).
     std::chrono::seconds forget_after{900};
+    // Servers come from referrals, that is from the network: the table is bounded.
+    std::size_t max_servers = 50'000;
 };
 
 class UpstreamTable {
@@ -61,8 +65,11 @@ class UpstreamTable {
     };
     const Entry* find(const std::string& server, TimePoint now) const;
     std::chrono::milliseconds clamp(std::chrono::microseconds t) const;
+    std::chrono::milliseconds timeout_locked(const std::string& server, TimePoint now) const;
+    Entry& entry_for(const std::string& server, TimePoint now, bool& fresh);
 
     UpstreamLimits limits_;
+    mutable std::mutex mutex_;
     std::unordered_map<std::string, Entry> servers_;
 };
 

@@ -113,7 +113,7 @@ Network hierarchy() {
 }
 
 struct Resolver {
-    Cache cache;
+    SharedCache cache;
     UpstreamTable upstream;
     RootHints hints;
     std::mt19937_64 rng{7};
