@@ -310,9 +310,10 @@ void Resolution::handle(Frame& f, Message reply, TimePoint now) {
             answered = true;
             break;
         }
-        if (!cname && dname) {
-            // Synthesize the CNAME ourselves (RFC 6672 section 3.2) rather than trust the
-            // server's: the name below the DNAME owner moved under the DNAME target.
+        if (dname) {
+            // Synthesize the CNAME ourselves (RFC 6672 section 3.2) rather than take the
+            // server's: the name below the DNAME owner moved under the DNAME target, and the
+            // server's copy would carry our query's 0x20 spelling into the target.
             auto target = f.sname.replace_suffix(dname->owner, name_from(dname->rdata));
             if (!target) {
                 step("DNAME makes the name too long", now);

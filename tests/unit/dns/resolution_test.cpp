@@ -62,6 +62,7 @@ ns2 A 192.0.2.11
 www A 192.0.2.80
 alias CNAME www.example.net.
 host.dept A 192.0.2.7
+old DNAME example.net.
 )";
 const char* kExampleNet = R"($TTL 300
 @ SOA ns hostmaster 1 1800 900 604800 60
@@ -249,6 +250,18 @@ TEST(Resolution, ChasesACnameIntoAnotherZone) {
     EXPECT_EQ(m.rcode(), Rcode::NOERROR);
     EXPECT_EQ(texts(m.answers),
               (std::vector<std::string>{"alias.example.com. CNAME www.example.net.",
+                                        "www.example.net. A 192.0.2.90"}));
+}
+
+TEST(Resolution, FollowsADnameAndSynthesizesTheCname) {
+    // RFC 6672: old.example.com. and everything below it moved to example.net.
+    Network net = hierarchy();
+    Resolver r;
+    const Message m = r.resolve(net, "www.old.example.com.", RRType::A);
+    EXPECT_EQ(m.rcode(), Rcode::NOERROR);
+    EXPECT_EQ(texts(m.answers),
+              (std::vector<std::string>{"old.example.com. DNAME example.net.",
+                                        "www.old.example.com. CNAME www.example.net.",
                                         "www.example.net. A 192.0.2.90"}));
 }
 
