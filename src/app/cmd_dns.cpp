@@ -912,12 +912,62 @@ Example:
     });
 }
 
+void print_records(const dns::Message& m) {
+    std::cout << ";; status: " << dns::rcode_to_text(m.rcode()) << "\n";
+    for (const dns::ResourceRecord& rr : m.answers) {
+        std::cout << dns::format_record(rr) << '\n';
+    }
+    for (const dns::ResourceRecord& rr : m.authority) {
+        std::cout << dns::format_record(rr) << '\n';
+    }
+}
+
+std::string milliseconds_text(std::chrono::nanoseconds d) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f ms",
+                  std::chrono::duration<double, std::milli>(d).count());
+    return text;
+}
+
+// `l7 dns resolve NAME --recursive @SERVER`: the host's side of the course's recursive query.
+int resolve_recursively(const dns::Name& qname, dns::RRType type, std::string server_text,
+                        trace::Tracer& tracer) {
+    if (!server_text.empty() && server_text.front() == '@') {
+        server_text.erase(0, 1);
+    }
+    dns::ExchangeOptions o;
+    o.server = parse_server(server_text);
+    dns::Message query;
+    query.header.id = static_cast<std::uint16_t>(std::random_device{}());
+    query.header.rd = true;
+    query.questions.push_back({qname, type, dns::RRClass::IN});
+    query.edns = dns::Edns{};
+    std::cout << "l7 dns resolve " << qname.to_text() << ' ' << dns::type_to_text(type)
+              << "  (recursive, asking " << o.server.to_string() << ")\n";
+    auto result = dns::exchange(query, o, tracer);
+    if (!result) {
+        std::cerr << "l7 dns resolve: " << result.error().message << "\n";
+        return 1;
+    }
+    const dns::Message& m = result->reply;
+    std::cout << "  1  ask " << o.server.to_string() << " (recursive) " << qname.to_text() << ' '
+              << dns::type_to_text(type) << "\n     -> "
+              << (m.header.ra ? "" : "no RA bit: not a recursive server; ")
+              << dns::rcode_to_text(m.rcode()) << ", " << m.answers.size()
+              << (m.answers.size() == 1 ? " record" : " records") << "  ["
+              << milliseconds_text(result->elapsed) << "]\n";
+    print_records(m);
+    std::cout << ";; 1 query, " << milliseconds_text(result->elapsed) << '\n';
+    return m.rcode() == dns::Rcode::SERVFAIL ? 1 : 0;
+}
+
 void add_resolve(CLI::App& dns_cmd, Context& ctx) {
     auto common = std::make_shared<CommonOptions>();
     auto args = std::make_shared<std::vector<std::string>>();
     auto roots = std::make_shared<std::vector<std::string>>();
     auto hints_file = std::make_shared<std::string>();
     auto port = std::make_shared<std::uint16_t>(53);
+    auto recursive = std::make_shared<std::string>();
     auto* cmd = dns_cmd.add_subcommand(
         "resolve",
         "Resolve a name iteratively from the root, showing each step (the course's diagrams)");
@@ -931,6 +981,9 @@ void add_resolve(CLI::App& dns_cmd, Context& ctx) {
         ->type_name("FILE");
     cmd->add_option("-p,--port", *port, "Port of the servers that referrals lead to")
         ->default_str("53");
+    cmd->add_option("--recursive", *recursive,
+                    "Ask this recursive resolver to do the work instead (one query, RD=1)")
+        ->type_name("@ADDR:PORT");
     cmd->footer(R"(Starts at the root, follows each referral (root -> TLD -> the domain's servers),
 looks up name servers that came without glue, follows CNAMEs into other zones, and prints
 one line per query: the server asked, the zone it was asked for, and what it said, with the
@@ -939,10 +992,15 @@ time it took. With --trace, every message is printed decoded as well.
 The default root is the lab's (start `l7 lab` first); when the lab runs without root
 privilege its servers listen on 10053: use --root 127.10.1.1:10053 --port 10053.
 
-Exit status: 0 for an answer (NOERROR or NXDOMAIN), 1 for SERVFAIL, 2 for usage errors.
+With --recursive, the one query goes to a recursive resolver (the course's local DNS
+server, e.g. `l7 dns resolver`), which walks the hierarchy itself: one step, its time.
+
+Exit status: 0 for an answer (NOERROR or NXDOMAIN), 1 for SERVFAIL or no reply, 2 for usage
+errors.
 
 Examples:
   l7 dns resolve gaia.cs.umass.edu
+  l7 dns resolve gaia.cs.umass.edu --recursive @127.0.0.1:5300
   l7 dns resolve www.ibm.com A --trace
   l7 dns resolve hamburger.edu MX --root 127.10.1.1:10053 --port 10053)");
     cmd->callback([=, &ctx] {
@@ -964,6 +1022,9 @@ Examples:
                     throw UsageError("unknown type '" + (*args)[1] + "'");
                 }
                 type = *t;
+            }
+            if (!recursive->empty()) {
+                return resolve_recursively(*qname, type, *recursive, ctx.tracer);
             }
             const dns::RootHints hints = make_root_hints(*roots, *hints_file, *port);
             dns::SharedCache cache;
@@ -991,19 +1052,10 @@ Examples:
                           << "]\n";
             }
             const dns::Message& m = resolution.response();
-            std::cout << ";; status: " << dns::rcode_to_text(m.rcode()) << "\n";
-            for (const dns::ResourceRecord& rr : m.answers) {
-                std::cout << dns::format_record(rr) << '\n';
-            }
-            for (const dns::ResourceRecord& rr : m.authority) {
-                std::cout << dns::format_record(rr) << '\n';
-            }
-            char total_text[32];
-            std::snprintf(total_text, sizeof total_text, "%.1f ms",
-                          std::chrono::duration<double, std::milli>(total).count());
+            print_records(m);
             std::cout << ";; " << resolution.queries_sent()
                       << (resolution.queries_sent() == 1 ? " query" : " queries") << ", "
-                      << total_text << '\n';
+                      << milliseconds_text(total) << '\n';
             return m.rcode() == dns::Rcode::SERVFAIL ? 1 : 0;
         };
     });
@@ -1012,17 +1064,20 @@ Examples:
 }  // namespace
 
 void register_dns_commands(CLI::App& root, Context& ctx) {
-    auto* dns_cmd =
-        root.add_subcommand("dns", "DNS: authoritative server, zone checker and client");
+    auto* dns_cmd = root.add_subcommand(
+        "dns", "DNS: authoritative server, recursive resolver, zone checker and clients");
     dns_cmd->require_subcommand(1);
     dns_cmd->footer(R"(Examples:
   l7 dns check-zone example.com.zone example.com
   l7 dns serve --zone example.com=example.com.zone --listen 127.0.0.1:5353 &
-  l7 dns query www.example.com @127.0.0.1:5353)");
+  l7 dns query www.example.com @127.0.0.1:5353
+  l7 dns resolver --listen 127.0.0.1:5300 &
+  l7 dns resolve www.hamburger.edu --recursive @127.0.0.1:5300)");
     add_serve(*dns_cmd, ctx);
     add_check_zone(*dns_cmd, ctx);
     add_query(*dns_cmd, ctx);
     add_resolve(*dns_cmd, ctx);
+    add_lookup(*dns_cmd, ctx);
     add_resolver(*dns_cmd, ctx);
     add_ctl(*dns_cmd, ctx);
     add_update(*dns_cmd, ctx);

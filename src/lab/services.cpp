@@ -119,7 +119,7 @@ ServiceKind udp_echo() {
 
 const std::vector<ServiceKind>& service_kinds() {
     static const std::vector<ServiceKind> kinds = {udp_uppercase(), tcp_uppercase(), udp_echo(),
-                                                   dns_service()};
+                                                   dns_service(), dns_resolver_service()};
     return kinds;
 }
 

@@ -39,6 +39,8 @@ struct ServiceKind {
 const std::vector<ServiceKind>& service_kinds();
 // The authoritative DNS server kind (lab/dns_service.cpp).
 ServiceKind dns_service();
+// The recursive resolver kind (lab/dns_resolver_service.cpp).
+ServiceKind dns_resolver_service();
 const ServiceKind* find_service_kind(const std::string& name);
 
 }  // namespace l7::lab

@@ -36,7 +36,9 @@ HOSTS = [
     ("dns.ibm.com", "127.10.2.8"),
     ("dns.amazon.com", "127.10.2.9"),
     ("dns.pbs.org", "127.10.2.10"),
+    ("resolver.isp.net", "127.10.0.53"),
 ]
+RESOLVER = "127.10.0.53"
 GAIA_SERVICES = [
     ("udp-uppercase", "udp", 12000),
     ("tcp-uppercase", "tcp", 12000),
@@ -48,7 +50,8 @@ DNS_HOSTS = [h for h in HOSTS if h[1].startswith("127.10.1.") or h[1].startswith
 def default_services(dns_port):
     """(host, address, kind, protocol, port) of every service of the default lab."""
     return ([("gaia.cs.umass.edu", GAIA, k, proto, p) for k, proto, p in GAIA_SERVICES] +
-            [(h, a, "dns", "udp+tcp", dns_port) for h, a in DNS_HOSTS])
+            [(h, a, "dns", "udp+tcp", dns_port) for h, a in DNS_HOSTS] +
+            [("resolver.isp.net", RESOLVER, "dns-resolver", "udp+tcp", dns_port)])
 
 
 def dns_port_of(lab_output):
@@ -179,8 +182,10 @@ class LabTest(l7test.TestCase):
              for kind, proto, port in GAIA_SERVICES],
         )
         self.assertEqual([(r[0], r[1]) for r in rows[3:6]], HOSTS[1:4])
-        self.assertEqual([(r[0], r[1], r[-2], r[-1]) for r in rows[6:]],
+        self.assertEqual([(r[0], r[1], r[-2], r[-1]) for r in rows[6:-1]],
                          [(h, a, "udp+tcp", "dns") for h, a in DNS_HOSTS])
+        self.assertEqual((rows[-1][0], rows[-1][1], rows[-1][-2], rows[-1][-1]),
+                         ("resolver.isp.net", RESOLVER, "udp+tcp", "dns-resolver"))
         self.assertEqual([r[0] for r in rows], [h for h, _ in HOSTS[:1] * 3 + HOSTS[1:]])
 
         # The DNS hierarchy answers a real client (dig) the way the course draws it: the root
@@ -211,6 +216,24 @@ class LabTest(l7test.TestCase):
                          r"(?m)^gaia\.cs\.umass\.edu\.\s+3600\s+IN\s+A\s+127\.10\.0\.2$")
         ibm = run_tool(dig + ["@127.10.2.8", "www.ibm.com", "A"])
         self.assertRegex(ibm.stdout, r"(?m)^www\.ibm\.com\.\s+\d+\s+IN\s+CNAME\s+servereast\.backup2\.ibm\.com\.$")
+
+        # The local DNS server: one recursive query (RD), and it walks the hierarchy itself.
+        local = run_tool(["dig", "+time=3", "+tries=2", "-p", port, "@" + RESOLVER, "tv.networkutopia.com", "A"])
+        self.assertRegex(local.stdout, r"flags: qr rd ra;", local.stdout)
+        self.assertRegex(local.stdout, r"(?m)^tv\.networkutopia\.com\.\s+\d+\s+IN\s+CNAME\s+www\.pbs\.org\.$")
+        self.assertRegex(local.stdout, r"(?m)^www\.pbs\.org\.\s+\d+\s+IN\s+A\s+127\.10\.0\.11$")
+        recursive = run_l7(["dns", "resolve", "www.hamburger.edu", "--recursive", "@%s:%s" % (RESOLVER, port)])
+        self.assertEqual(recursive.returncode, 0, recursive.stdout + recursive.stderr)
+        self.assertIn("(recursive, asking %s:%s)" % (RESOLVER, port), recursive.stdout)
+        self.assertRegex(recursive.stdout, r"(?m)^www\.hamburger\.edu\.\s+\d+\s+IN\s+A\s+127\.10\.0\.3$")
+        again = run_tool(["dig", "+time=3", "+tries=2", "-p", port, "@" + RESOLVER, "tv.networkutopia.com", "A"])
+        self.assertRegex(again.stdout, r"(?m)^www\.pbs\.org\.\s+\d+\s+IN\s+A\s+127\.10\.0\.11$")
+        runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
+        control = (os.path.join(runtime_dir, "l7-lab-resolver.sock") if runtime_dir
+                   else "/tmp/l7-lab-resolver-%d.sock" % os.getuid())
+        stats = run_l7(["dns", "ctl", "stats", "--control", control])
+        self.assertEqual(stats.returncode, 0, stats.stderr)
+        self.assertRegex(stats.stdout, r"(?m)^cache_answers: [1-9]\d*$", stats.stdout)
 
         # Real clients against the lab's addresses.
         self.assertEqual(udp_exchange((GAIA, 12000), b"hello lab"), b"HELLO LAB")

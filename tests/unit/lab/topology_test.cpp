@@ -87,7 +87,7 @@ TEST(DefaultTopology, ParsesWithTheCourseHosts) {
                          "a.org-servers.org",      "dns.umass.edu",      "dns2.umass.edu",
                          "dns.poly.edu",           "dns.hamburger.edu",  "dns.crepes.fr",
                          "dns1.networkutopia.com", "dns.someschool.edu", "dns.ibm.com",
-                         "dns.amazon.com",         "dns.pbs.org"}));
+                         "dns.amazon.com",         "dns.pbs.org",        "resolver.isp.net"}));
 }
 
 TEST(DefaultTopology, DnsHierarchyHasRootTldsAndASecondary) {
