@@ -127,6 +127,15 @@ int run_lab(const Topology& topology, const RunOptions& options, trace::Tracer& 
                 << " +norec    (" << e.host << ")\n";
             break;
         }
+        for (const Endpoint& e : eps) {
+            if (e.kind == "dns-resolver") {
+                out << "Try: dig @" << e.address << " -p " << e.port << " www.hamburger.edu    ("
+                    << e.host << ", the local DNS server)\n"
+                    << "     export L7_RESOLVER=" << e.address << ":" << e.port
+                    << "    (l7's clients then find the lab's names)\n";
+                break;
+            }
+        }
         out << "The lab is running; press Ctrl-C to stop it.\n";
         out.flush();
         runtime.run();

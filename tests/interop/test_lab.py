@@ -255,6 +255,15 @@ class LabTest(l7test.TestCase):
         self.assertRegex(echoed, rb"^echo \d+$", "echo must not upper-case")
         cp = run_l7(["socket", "udp-client", "--server", "%s:12000" % GAIA, "via l7"])
         self.assertEqual((cp.returncode, cp.stdout), (0, "VIA L7\n"), cp.stderr)
+        # By name, as the course's UDPClient does: l7's stub resolver asks the lab's local DNS
+        # server (L7_RESOLVER), which walks the hierarchy to gaia.cs.umass.edu.
+        named = {"L7_RESOLVER": "%s:%s" % (RESOLVER, port)}
+        cp = run_l7(["socket", "udp-client", "--server", "gaia.cs.umass.edu:12000", "by name"],
+                    env=named)
+        self.assertEqual((cp.returncode, cp.stdout), (0, "BY NAME\n"), cp.stderr)
+        cp = run_l7(["socket", "tcp-client", "--server", "gaia.cs.umass.edu:12000"],
+                    input="tcp by name\n", env=named)
+        self.assertEqual((cp.returncode, cp.stdout), (0, "TCP BY NAME\n"), cp.stderr)
 
         self.assertStopsCleanly(lab, signal.SIGINT)
         self.assertIn("l7 lab: stopped.", lab.stdout())

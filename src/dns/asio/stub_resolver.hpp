@@ -98,7 +98,7 @@ struct StubOptions {
 
     StubTransport transport;             // empty: dns::exchange
     StubAsyncTransport async_transport;  // empty: dns::async_exchange
-    // Query ids and the MX/SRV shuffles; empty: a std::mt19937_64 seeded from random_device.
+    // Query ids and the MX/SRV shuffles; empty: the kernel's random numbers (getrandom).
     // Called under the resolver's mutex, so it need not be thread-safe.
     std::function<std::uint64_t()> random;
     std::function<TimePoint()> clock;  // for TTLs; empty: steady_clock::now

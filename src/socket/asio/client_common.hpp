@@ -5,23 +5,44 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
 #include <string>
+#include <vector>
 
 #include "core/endpoint.hpp"
 #include "core/result.hpp"
+#include "dns/asio/client_resolver.hpp"
 
 namespace l7::socket::detail {
 
-// The first address getaddrinfo gives for the server (a literal resolves to itself).
+// The server's endpoints in the order to try them, found by l7's stub resolver (/etc/hosts,
+// then the resolvers of L7_RESOLVER or /etc/resolv.conf); a literal resolves to itself.
 template <class Protocol>
-Result<typename Protocol::endpoint> resolve(asio::io_context& io, const HostPort& server) {
-    typename Protocol::resolver resolver(io);
-    std::error_code ec;
-    auto results = resolver.resolve(server.host, std::to_string(server.port), ec);
-    if (ec || results.empty()) {
-        return make_error("cannot resolve " + server.host + ": " +
-                          (ec ? ec.message() : std::string("no address")));
+Result<std::vector<typename Protocol::endpoint>> resolve_all(const HostPort& server) {
+    auto addresses = dns::resolve_host(server.host);
+    if (!addresses) {
+        return make_error("cannot resolve " + server.host + ": " + addresses.error().message);
     }
-    return results.begin()->endpoint();
+    std::vector<typename Protocol::endpoint> out;
+    for (const std::string& a : *addresses) {
+        std::error_code ec;
+        const auto address = asio::ip::make_address(a, ec);
+        if (!ec) {
+            out.emplace_back(address, server.port);
+        }
+    }
+    if (out.empty()) {
+        return make_error("cannot resolve " + server.host + ": no address");
+    }
+    return out;
+}
+
+// The first of them: where a datagram goes.
+template <class Protocol>
+Result<typename Protocol::endpoint> resolve(asio::io_context&, const HostPort& server) {
+    auto all = resolve_all<Protocol>(server);
+    if (!all) {
+        return all.error();
+    }
+    return all->front();
 }
 
 template <class Endpoint>

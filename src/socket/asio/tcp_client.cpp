@@ -21,16 +21,14 @@ asio::awaitable<int> tcp_session(const ClientOptions& options, std::vector<std::
                                  std::istream& in, bool use_stdin, std::ostream& out,
                                  trace::Tracer& tracer) {
     auto executor = co_await asio::this_coro::executor;
-    asio::ip::tcp::resolver resolver(executor);
-    auto [rec_ec, results] = co_await resolver.async_resolve(
-        options.server.host, std::to_string(options.server.port), net::as_tuple_awaitable);
-    if (rec_ec) {
-        log::error("socket", "cannot resolve " + options.server.host + ": " + rec_ec.message());
+    auto results = detail::resolve_all<asio::ip::tcp>(options.server);
+    if (!results) {
+        log::error("socket", results.error().message);
         co_return 1;
     }
     asio::ip::tcp::socket sock(executor);
     auto connected = co_await net::with_timeout(
-        asio::async_connect(sock, results, net::as_tuple_awaitable), options.timeout);
+        asio::async_connect(sock, *results, net::as_tuple_awaitable), options.timeout);
     if (!connected || std::get<0>(*connected)) {
         log::error("socket",
                    "cannot connect to " + options.server.to_string() + ": " +
