@@ -7,14 +7,18 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <mutex>
 #include <system_error>
 
 #include "core/secure_random.hpp"
 #include "core/trace/tracer.hpp"
 #include "dns/asio/client.hpp"
-#include "dns/rdata.hpp"
+#include "dns/resolver/stub_question.hpp"
+#include "dns/resolver/stub_search.hpp"
+
+// The drivers of the stub resolver. The rules are in l7_dns (stub_question.hpp for one
+// question, stub_search.hpp around it); here are the transports, the clock, the random
+// source, the files, and the one mutex that lets threads share the cache.
 
 namespace l7::dns {
 
@@ -23,12 +27,10 @@ namespace detail {
 // Everything a StubResolver holds, behind one pointer so the resolver can move while its
 // coroutines (which hold a reference to this) run.
 struct StubState {
-    StubOptions options;  // transports and random filled in
+    StubOptions options;  // transports filled in
     ResolvConf conf;
     HostsFile hosts;
-    std::vector<HostPort> servers;
-    std::chrono::milliseconds timeout{0};
-    std::size_t attempts = 1;
+    StubSettings settings;  // the servers and how to ask them; every question borrows it
     bool caching = true;
     std::vector<std::string> warnings;
 
@@ -53,566 +55,85 @@ namespace {
 
 using detail::StubState;
 
-// Links of a CNAME chain followed for one question, in replies and cache together (BIND's
-// and Unbound's resolvers stop at about this many too).
-constexpr int kMaxCnameLinks = 8;
 // What one small RRset costs in the Cache's own accounting (its entry, index node, key and
 // rdata): the factor from StubOptions::cache_entries to CacheLimits::max_bytes.
 constexpr std::size_t kCacheBytesPerEntry = 512;
-// Names listed in a "does not exist" sentence before "and N more".
-constexpr std::size_t kNamesInMessage = 4;
 
-std::string_view as_text(std::span<const std::uint8_t> bytes) {
-    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+// A question starts under the lock: it takes its turn in the rotation and reads the cache.
+StubQuestion begin_question(StubState& s, const Name& name, RRType type) {
+    std::lock_guard lock(s.mutex);
+    std::size_t first = 0;
+    if (s.conf.rotate && !s.settings.servers.empty()) {
+        first = s.rotation++;
+    }
+    return StubQuestion(name, type, s.settings, s.caching ? &s.cache : nullptr, first, s.now());
 }
 
-std::uint16_t read_u16(const Bytes& b, std::size_t at) {
-    return static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
+// The next query of a question that is not done, with a fresh random id (drawn outside the
+// lock: the random source takes it itself).
+StubQuery next_query(StubState& s, StubQuestion& question) {
+    auto query = question.poll_request(static_cast<std::uint16_t>(s.random()));
+    // StubQuestion's invariant: not done and nothing in flight means a query.
+    return std::move(query).value();
 }
 
-// What one (name, type) question came to.
-struct Outcome {
-    enum class Kind { data, no_such_name, no_data, failed };
-    Kind kind = Kind::failed;
-    Name asked;
-    RRType type = RRType::A;
-    std::vector<Bytes> rdatas;         // data: the RRset where the CNAME chain ended
-    std::vector<std::string> reasons;  // failed: the last thing each server did
-};
+StubRequest to_request(StubQuery& q) {
+    return StubRequest{std::move(q.query), q.server, q.timeout};
+}
 
-// One question asked of the servers in turn, as a resumable task: next() gives the query to
-// send (or nothing when the question is settled), handle() takes what came back. The
-// blocking and the coroutine drivers below share it; it never does I/O itself.
-class QuestionRun {
-  public:
-    QuestionRun(StubState& s, const Name& name, RRType type)
-        : s_(s), reasons_(s.servers.size()), bad_(s.servers.size(), false) {
-        outcome_.asked = name;
-        outcome_.type = type;
-        if (s_.conf.rotate && !s_.servers.empty()) {
-            std::lock_guard lock(s_.mutex);
-            start_ = s_.rotation++ % s_.servers.size();
-        }
-        restart(name);
+// What the transport gave back, into the question: a reply under the lock (it may fill the
+// cache or start a CNAME target from it), or the transport's sentence naming the server.
+void deliver(StubState& s, StubQuestion& question, std::uint64_t token,
+             const Result<Message>& reply) {
+    if (!reply) {
+        question.on_failure(token, reply.error().message);
+        return;
     }
+    std::lock_guard lock(s.mutex);
+    question.on_reply(token, *reply, s.now());
+}
 
-    std::optional<StubRequest> next() {
-        const std::size_t n = s_.servers.size();
-        while (!done_ && position_ < n * s_.attempts) {
-            const std::size_t i = (start_ + position_) % n;
-            ++position_;
-            if (bad_[i]) {
-                continue;
-            }
-            in_flight_ = i;
-            StubRequest r;
-            r.query.header.id = id_ = static_cast<std::uint16_t>(s_.random());
-            r.query.header.rd = true;
-            r.query.questions.push_back({current_, outcome_.type, RRClass::IN});
-            if (s_.conf.edns0) {
-                r.query.edns = Edns{};
-            }
-            r.server = s_.servers[i];
-            r.timeout = s_.timeout;
-            return r;
-        }
-        if (!done_) {
-            settle(Outcome::Kind::failed);
-        }
-        return std::nullopt;
-    }
-
-    void handle(const Result<Message>& reply) {
-        if (!reply) {
-            reasons_[in_flight_] = reply.error().message;  // a timeout: asked again next round
-            return;
-        }
-        const Message& m = *reply;
-        const std::string who = s_.servers[in_flight_].to_string();
-        if (!m.header.qr || m.header.id != id_) {
-            give_up_on_server(who + " sent a reply that does not match the query");
-            return;
-        }
-        const Rcode rcode = m.rcode();
-        if (rcode != Rcode::NOERROR && rcode != Rcode::NXDOMAIN) {
-            give_up_on_server(who + " answered " + rcode_to_text(rcode));
-            return;
-        }
-        if (m.questions.size() != 1 || !(m.questions[0].name == current_) ||
-            m.questions[0].type != outcome_.type || m.questions[0].klass != RRClass::IN) {
-            give_up_on_server(who + " sent a reply to another question");
-            return;
-        }
-        if (m.header.tc) {
-            // RFC 2181 section 9: a truncated reply is not to be used (the transport retries
-            // over TCP; one that did not leaves nothing trustworthy).
-            give_up_on_server(who + " sent a truncated reply");
-            return;
-        }
-        take_reply(m, who);
-    }
-
-    Outcome take() { return std::move(outcome_); }
-
-  private:
-    struct Link {  // one CNAME of a reply's chain
-        Name owner;
-        Bytes rdata;
-        std::uint32_t ttl = 0;
-    };
-
-    // A new name to settle: the start of the question, or a CNAME target to chase.
-    void restart(const Name& name) {
-        current_ = name;
-        position_ = 0;
-        std::fill(bad_.begin(), bad_.end(), false);
-        std::fill(reasons_.begin(), reasons_.end(), std::string());
-        from_cache();
-    }
-
-    // Settles the question from the cache when it can, following cached CNAMEs.
-    void from_cache() {
-        if (!s_.caching) {
-            return;
-        }
-        std::lock_guard lock(s_.mutex);
-        const TimePoint now = s_.now();
-        while (true) {
-            if (auto hit = s_.cache.get(current_, outcome_.type, now)) {
-                if (!hit->negative) {
-                    settle(Outcome::Kind::data, std::move(hit->rdatas));
-                } else {
-                    settle(hit->rcode == Rcode::NXDOMAIN ? Outcome::Kind::no_such_name
-                                                         : Outcome::Kind::no_data);
-                }
-                return;
-            }
-            const auto link = s_.cache.get(current_, RRType::CNAME, now);
-            if (!link || link->negative || link->rdatas.empty()) {
-                return;
-            }
-            auto target = Name::from_wire(as_text(link->rdatas.front()));
-            if (!target) {
-                return;
-            }
-            if (!follow_link(*target)) {
-                return;
-            }
-        }
-    }
-
-    // One more CNAME link; false (and the question failed) when the chain is too long.
-    bool follow_link(const Name& target) {
-        if (links_ == kMaxCnameLinks) {
-            outcome_.reasons = {"the CNAME chain from " + outcome_.asked.to_text() +
-                                " is longer than " + std::to_string(kMaxCnameLinks) + " links"};
-            done_ = true;
-            outcome_.kind = Outcome::Kind::failed;
-            return false;
-        }
-        ++links_;
-        current_ = target;
-        return true;
-    }
-
-    void take_reply(const Message& m, const std::string& who) {
-        const Trust trust = m.header.aa ? Trust::answer_auth : Trust::answer;
-        const Name start = current_;
-        std::vector<Link> chain;
-        std::vector<Bytes> rdatas;
-        std::uint32_t ttl = std::numeric_limits<std::uint32_t>::max();
-        while (true) {
-            for (const ResourceRecord& rr : m.answers) {
-                if (rr.type == outcome_.type && rr.klass == RRClass::IN && rr.owner == current_) {
-                    rdatas.push_back(rr.rdata);
-                    ttl = std::min(ttl, rr.ttl);
-                }
-            }
-            if (!rdatas.empty()) {
-                break;
-            }
-            const auto cname =
-                std::find_if(m.answers.begin(), m.answers.end(), [&](const auto& rr) {
-                    return rr.type == RRType::CNAME && rr.klass == RRClass::IN &&
-                           rr.owner == current_;
-                });
-            if (cname == m.answers.end()) {
-                break;
-            }
-            auto target = Name::from_wire(as_text(cname->rdata));
-            if (!target) {
-                break;
-            }
-            chain.push_back({current_, cname->rdata, cname->ttl});
-            if (!follow_link(*target)) {
-                return;
-            }
-        }
-        const auto soa = std::find_if(m.authority.begin(), m.authority.end(),
-                                      [](const auto& rr) { return rr.type == RRType::SOA; });
-        const bool has_soa = soa != m.authority.end();
-        const bool nxdomain = m.rcode() == Rcode::NXDOMAIN;
-        if (rdatas.empty() && !nxdomain && !has_soa) {
-            if (!(current_ == start)) {
-                // The reply stops at a CNAME whose target it does not settle (an authoritative
-                // server answering for its own zone only): ask for the target.
-                store(chain, trust, {}, 0, nullptr, Rcode::NOERROR);
-                restart(current_);
-                return;
-            }
-            const bool referral = !m.header.aa && m.answers.empty() &&
-                                  std::any_of(m.authority.begin(), m.authority.end(),
-                                              [](const auto& rr) { return rr.type == RRType::NS; });
-            if (referral) {
-                give_up_on_server(who +
-                                  " sent a referral instead of an answer (it does not "
-                                  "resolve recursively)");
-                return;
-            }
-        }
-        store(chain, trust, rdatas, ttl, has_soa ? &*soa : nullptr,
-              nxdomain ? Rcode::NXDOMAIN : Rcode::NOERROR);
-        if (!rdatas.empty()) {
-            settle(Outcome::Kind::data, std::move(rdatas));
-        } else {
-            settle(nxdomain ? Outcome::Kind::no_such_name : Outcome::Kind::no_data);
-        }
-    }
-
-    // Caches the chain's CNAMEs and the answer where it ends: the RRset, or the negative
-    // answer when the reply carries a SOA (RFC 2308 section 5; without one it is not cached).
-    void store(const std::vector<Link>& chain, Trust trust, const std::vector<Bytes>& rdatas,
-               std::uint32_t ttl, const ResourceRecord* soa, Rcode rcode) {
-        if (!s_.caching) {
-            return;
-        }
-        std::lock_guard lock(s_.mutex);
-        const TimePoint now = s_.now();
-        for (const Link& link : chain) {
-            s_.cache.put(link.owner, RRType::CNAME, {link.rdata}, link.ttl, trust, now);
-        }
-        if (!rdatas.empty()) {
-            s_.cache.put(current_, outcome_.type, rdatas, ttl, trust, now);
-        } else if (soa != nullptr) {
-            s_.cache.put_negative(current_, outcome_.type, rcode, *soa, now);
-        }
-    }
-
-    void give_up_on_server(std::string reason) {
-        bad_[in_flight_] = true;
-        reasons_[in_flight_] = std::move(reason);
-    }
-
-    void settle(Outcome::Kind kind, std::vector<Bytes> rdatas = {}) {
-        done_ = true;
-        outcome_.kind = kind;
-        outcome_.rdatas = std::move(rdatas);
-        if (kind == Outcome::Kind::failed) {
-            for (std::string& r : reasons_) {
-                if (!r.empty()) {
-                    outcome_.reasons.push_back(std::move(r));
-                }
-            }
-            if (outcome_.reasons.empty()) {
-                outcome_.reasons.push_back("there is no server to ask");
-            }
-        }
-    }
-
-    StubState& s_;
-    Outcome outcome_;
-    Name current_;
-    int links_ = 0;
-    bool done_ = false;
-    std::size_t start_ = 0;     // the server asked first (options rotate)
-    std::size_t position_ = 0;  // tries so far, over all rounds
-    std::size_t in_flight_ = 0;
-    std::uint16_t id_ = 0;
-    std::vector<std::string> reasons_;  // per server
-    std::vector<bool> bad_;             // per server: not to be asked again
-};
-
-// The drivers: the same task, run with the blocking or the coroutine transport. A transport
+// The two drivers of one question: the blocking transport, or the coroutine one. A transport
 // that throws (no socket for the server's address family, say) counts as a failed try.
-Outcome ask(StubState& s, const Name& name, RRType type) {
-    QuestionRun run(s, name, type);
-    while (auto request = run.next()) {
+StubOutcome ask(StubState& s, const Name& name, RRType type) {
+    StubQuestion question = begin_question(s, name, type);
+    while (!question.done()) {
+        StubQuery query = next_query(s, question);
         Result<Message> reply = make_error("");
         try {
-            reply = s.options.transport(*request);
+            reply = s.options.transport(to_request(query));
         } catch (const std::system_error& e) {
-            reply = make_error("cannot ask " + request->server.to_string() + ": " + e.what());
+            reply = make_error("cannot ask " + query.server.to_string() + ": " + e.what());
         }
-        run.handle(reply);
+        deliver(s, question, query.token, reply);
     }
-    return run.take();
+    return question.take_outcome();
 }
 
-asio::awaitable<Outcome> async_ask(StubState& s, Name name, RRType type) {
-    QuestionRun run(s, name, type);
-    while (auto request = run.next()) {
-        const std::string server = request->server.to_string();
+asio::awaitable<StubOutcome> async_ask(StubState& s, Name name, RRType type) {
+    StubQuestion question = begin_question(s, name, type);
+    while (!question.done()) {
+        StubQuery query = next_query(s, question);
         Result<Message> reply = make_error("");
         try {
-            reply = co_await s.options.async_transport(std::move(*request));
+            reply = co_await s.options.async_transport(to_request(query));
         } catch (const std::system_error& e) {
-            reply = make_error("cannot ask " + server + ": " + e.what());
+            reply = make_error("cannot ask " + query.server.to_string() + ": " + e.what());
         }
-        run.handle(reply);
+        deliver(s, question, query.token, reply);
     }
-    co_return run.take();
+    co_return question.take_outcome();
 }
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-    std::string out;
-    for (const std::string& p : parts) {
-        out += (out.empty() ? "" : std::string(separator)) + p;
-    }
-    return out;
-}
-
-StubError no_answer(const Outcome& o) {
-    return {StubErrc::no_answer, "no server answered for " + o.asked.to_text() + " " +
-                                     type_to_text(o.type) + ": " + join(o.reasons, "; ")};
-}
-
-// The error for a single question (MX, SRV) that did not give data.
-StubError error_of(const Outcome& o) {
-    switch (o.kind) {
-        case Outcome::Kind::no_such_name:
-            return {StubErrc::no_such_name, o.asked.to_text() + " does not exist (NXDOMAIN)"};
-        case Outcome::Kind::no_data:
-            return {StubErrc::no_data,
-                    o.asked.to_text() + " has no " + type_to_text(o.type) + " records"};
-        case Outcome::Kind::data:
-        case Outcome::Kind::failed:
-            break;
-    }
-    return no_answer(o);
-}
-
-StubError bad_name(std::string_view text) {
-    auto parsed = Name::parse(text);
-    return {StubErrc::bad_name, "'" + std::string(text) + "' is not a domain name" +
-                                    (parsed ? std::string() : ": " + parsed.error().message)};
-}
-
-std::string types_of(AddressFamily family) {
-    switch (family) {
-        case AddressFamily::v4:
-            return "A";
-        case AddressFamily::v6:
-            return "AAAA";
-        case AddressFamily::any:
-            break;
-    }
-    return "AAAA or A";
-}
-
-// The search over candidate names for addresses, shared by both forms of lookup_addresses:
-// add() takes each candidate's outcomes in turn and says when to stop.
-class AddressSearch {
-  public:
-    AddressSearch(std::string_view host, AddressFamily family) : host_(host), family_(family) {}
-
-    std::vector<RRType> types() const {
-        switch (family_) {
-            case AddressFamily::v4:
-                return {RRType::A};
-            case AddressFamily::v6:
-                return {RRType::AAAA};
-            case AddressFamily::any:
-                break;
-        }
-        return {RRType::AAAA, RRType::A};  // RFC 8305 section 3: AAAA first
-    }
-
-    // True when this candidate gave addresses: the search is over.
-    bool add(std::vector<Outcome> outcomes) {
-        std::vector<std::string> ipv6;
-        std::vector<std::string> ipv4;
-        for (const Outcome& o : outcomes) {
-            for (const Bytes& rd : o.rdatas) {
-                (o.type == RRType::AAAA ? ipv6 : ipv4).push_back(rdata_to_text(o.type, rd));
-            }
-        }
-        if (!ipv6.empty() || !ipv4.empty()) {
-            found_ = interleave_addresses(ipv6, ipv4);
-            return true;
-        }
-        // Inside one name, a family not settled makes the name unsettled: "no addresses"
-        // would be a guess.
-        const auto failed = std::find_if(outcomes.begin(), outcomes.end(), [](const auto& o) {
-            return o.kind == Outcome::Kind::failed;
-        });
-        const bool nodata = std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) {
-            return o.kind == Outcome::Kind::no_data;
-        });
-        if (failed != outcomes.end()) {
-            if (!failed_) {
-                failed_ = std::move(*failed);
-            }
-        } else if (nodata) {
-            if (!nodata_) {
-                nodata_ = outcomes.front().asked;
-            }
-        } else if (!outcomes.empty()) {
-            nxdomain_.push_back(outcomes.front().asked.to_text());
-        }
-        return false;
-    }
-
-    // Across names, glibc's precedence (res_search): a name without data of the type, then a
-    // name no server settled, then "no such name".
-    StubResult<std::vector<std::string>> result() && {
-        if (found_) {
-            return std::move(*found_);
-        }
-        if (nodata_) {
-            return StubError{StubErrc::no_data,
-                             nodata_->to_text() + " has no " + types_of(family_) + " records"};
-        }
-        if (failed_) {
-            return no_answer(*failed_);
-        }
-        if (nxdomain_.size() == 1) {
-            return StubError{StubErrc::no_such_name,
-                             nxdomain_.front() + " does not exist (NXDOMAIN)"};
-        }
-        std::vector<std::string> listed(
-            nxdomain_.begin(), nxdomain_.begin() + static_cast<std::ptrdiff_t>(std::min(
-                                                       nxdomain_.size(), kNamesInMessage)));
-        std::string names = join(listed, ", ");
-        if (nxdomain_.size() > kNamesInMessage) {
-            names += " and " + std::to_string(nxdomain_.size() - kNamesInMessage) + " more";
-        }
-        return StubError{StubErrc::no_such_name,
-                         "'" + host_ + "' does not exist: NXDOMAIN for " + names};
-    }
-
-  private:
-    std::string host_;
-    AddressFamily family_;
-    std::optional<std::vector<std::string>> found_;
-    std::optional<Name> nodata_;
-    std::optional<Outcome> failed_;
-    std::vector<std::string> nxdomain_;
-};
-
-// What comes before DNS: an IP literal, or the hosts file. nullopt: ask DNS.
-std::optional<StubResult<std::vector<std::string>>> before_dns(const StubState& s,
-                                                               std::string_view host,
-                                                               AddressFamily family) {
-    if (host.empty()) {
-        return bad_name(host);
-    }
+// `host` as an IP address literal, when it is one. Asio parses it: it knows the scope ids of
+// link-local IPv6 addresses ("fe80::1%eth0"), which depend on the machine's interfaces.
+std::optional<AddressLiteral> address_literal(std::string_view host) {
     std::error_code ec;
     const auto literal = asio::ip::make_address(std::string(host), ec);
-    if (!ec) {
-        const bool wanted =
-            family == AddressFamily::any || (family == AddressFamily::v6) == literal.is_v6();
-        if (!wanted) {
-            return StubError{StubErrc::no_data, std::string(host) + " is an " +
-                                                    (literal.is_v6() ? "IPv6" : "IPv4") +
-                                                    " address, not an " +
-                                                    (literal.is_v6() ? "IPv4" : "IPv6") + " one"};
-        }
-        return std::vector<std::string>{literal.to_string()};
+    if (ec) {
+        return std::nullopt;
     }
-    std::vector<std::string> ipv6;
-    std::vector<std::string> ipv4;
-    for (const HostsAddress& a : s.hosts.lookup(host)) {
-        if (a.ipv6 && family != AddressFamily::v4) {
-            ipv6.push_back(a.text);
-        } else if (!a.ipv6 && family != AddressFamily::v6) {
-            ipv4.push_back(a.text);
-        }
-    }
-    if (ipv6.empty() && ipv4.empty()) {
-        return std::nullopt;  // glibc: "files" found nothing of the family, so DNS is asked
-    }
-    return interleave_addresses(ipv6, ipv4);
-}
-
-// The candidates to ask for addresses (the search list), or the reason there are none.
-StubResult<std::vector<Name>> candidates_for(const StubState& s, std::string_view host) {
-    std::vector<Name> names = search_candidates(host, s.conf);
-    if (names.empty()) {
-        return bad_name(host);
-    }
-    return names;
-}
-
-// MX and SRV names are fully qualified: "example.com" means example.com. whatever the
-// search list says.
-StubResult<Name> absolute_name(std::string_view text) {
-    auto name = Name::parse(text);
-    if (!name || text.empty()) {
-        return bad_name(text);
-    }
-    return *name;
-}
-
-StubResult<std::vector<MxTarget>> mx_result(StubState& s, const Outcome& o) {
-    if (o.kind != Outcome::Kind::data) {
-        return error_of(o);
-    }
-    std::vector<MxTarget> targets;
-    bool null_mx = false;
-    for (const Bytes& rd : o.rdatas) {
-        if (rd.size() < 3) {
-            continue;  // not an MX RDATA; decode_message lets none through
-        }
-        auto exchange = Name::from_wire(as_text(std::span(rd).subspan(2)));
-        if (!exchange) {
-            continue;
-        }
-        if (exchange->is_root()) {
-            null_mx = true;  // RFC 7505 section 3: "." is no exchange, never a host to try
-            continue;
-        }
-        targets.push_back({read_u16(rd, 0), std::move(*exchange)});
-    }
-    if (targets.empty()) {
-        if (null_mx) {
-            return StubError{StubErrc::no_service,
-                             o.asked.to_text() + " accepts no mail (null MX, RFC 7505)"};
-        }
-        return StubError{StubErrc::no_data, o.asked.to_text() + " has no usable MX records"};
-    }
-    return order_mx(std::move(targets), [&s] { return s.random(); });
-}
-
-StubResult<std::vector<SrvTarget>> srv_result(StubState& s, const Outcome& o) {
-    if (o.kind != Outcome::Kind::data) {
-        return error_of(o);
-    }
-    std::vector<SrvTarget> targets;
-    bool declined = false;
-    for (const Bytes& rd : o.rdatas) {
-        if (rd.size() < 7) {
-            continue;
-        }
-        auto target = Name::from_wire(as_text(std::span(rd).subspan(6)));
-        if (!target) {
-            continue;
-        }
-        if (target->is_root()) {
-            declined = true;  // RFC 2782: "." means the service is decidedly not available
-            continue;
-        }
-        targets.push_back({read_u16(rd, 0), read_u16(rd, 2), read_u16(rd, 4), std::move(*target)});
-    }
-    if (targets.empty()) {
-        if (declined) {
-            return StubError{StubErrc::no_service,
-                             o.asked.to_text() +
-                                 " says the service is not available there (SRV target \".\", "
-                                 "RFC 2782)"};
-        }
-        return StubError{StubErrc::no_data, o.asked.to_text() + " has no usable SRV records"};
-    }
-    return order_srv(std::move(targets), [&s] { return s.random(); });
+    return AddressLiteral{literal.is_v6(), literal.to_string()};
 }
 
 // The default transports: dns::exchange and dns::async_exchange, one UDP try (the resolver
@@ -708,9 +229,11 @@ StubResolver::StubResolver(StubOptions options, ResolvConf conf, HostsFile hosts
     s.options = std::move(options);
     s.conf = std::move(conf);
     s.hosts = std::move(hosts);
-    s.servers = s.options.servers.empty() ? s.conf.nameservers : s.options.servers;
-    s.timeout = s.options.timeout.value_or(std::chrono::seconds(s.conf.timeout_seconds));
-    s.attempts = std::clamp(s.options.attempts.value_or(s.conf.attempts), 1u, kMaxAttempts);
+    s.settings.servers = s.options.servers.empty() ? s.conf.nameservers : s.options.servers;
+    s.settings.timeout = s.options.timeout.value_or(std::chrono::seconds(s.conf.timeout_seconds));
+    s.settings.attempts =
+        std::clamp(s.options.attempts.value_or(s.conf.attempts), 1u, kMaxAttempts);
+    s.settings.edns0 = s.conf.edns0;
     s.caching = s.options.cache_entries > 0;
     CacheLimits limits;
     limits.max_bytes = std::max<std::size_t>(s.options.cache_entries, 1) * kCacheBytesPerEntry;
@@ -737,24 +260,21 @@ StubResolver::~StubResolver() = default;
 StubResult<std::vector<std::string>> StubResolver::lookup_addresses(std::string_view host,
                                                                     AddressFamily family) {
     StubState& s = *state_;
-    if (auto early = before_dns(s, host, family)) {
+    if (auto early = addresses_without_dns(host, family, address_literal(host), s.hosts)) {
         return std::move(*early);
     }
-    auto candidates = candidates_for(s, host);
-    if (!candidates) {
-        return candidates.error();
+    auto search = AddressSearch::start(host, family, s.conf);
+    if (!search) {
+        return search.error();
     }
-    AddressSearch search(host, family);
-    for (const Name& candidate : *candidates) {
-        std::vector<Outcome> outcomes;
-        for (const RRType type : search.types()) {
-            outcomes.push_back(ask(s, candidate, type));
+    while (const Name* name = search->next_name()) {
+        std::vector<StubOutcome> outcomes;
+        for (const RRType type : search->types()) {
+            outcomes.push_back(ask(s, *name, type));
         }
-        if (search.add(std::move(outcomes))) {
-            break;
-        }
+        search->add(std::move(outcomes));
     }
-    return std::move(search).result();
+    return std::move(*search).result();
 }
 
 StubResult<std::vector<MxTarget>> StubResolver::lookup_mx(std::string_view domain) {
@@ -762,7 +282,8 @@ StubResult<std::vector<MxTarget>> StubResolver::lookup_mx(std::string_view domai
     if (!name) {
         return name.error();
     }
-    return mx_result(*state_, ask(*state_, *name, RRType::MX));
+    StubState& s = *state_;
+    return mx_result(ask(s, *name, RRType::MX), [&s] { return s.random(); });
 }
 
 StubResult<std::vector<SrvTarget>> StubResolver::lookup_srv(std::string_view service_name) {
@@ -770,37 +291,36 @@ StubResult<std::vector<SrvTarget>> StubResolver::lookup_srv(std::string_view ser
     if (!name) {
         return name.error();
     }
-    return srv_result(*state_, ask(*state_, *name, RRType::SRV));
+    StubState& s = *state_;
+    return srv_result(ask(s, *name, RRType::SRV), [&s] { return s.random(); });
 }
 
 asio::awaitable<StubResult<std::vector<std::string>>> StubResolver::async_lookup_addresses(
     std::string host, AddressFamily family) {
     using namespace asio::experimental::awaitable_operators;
     StubState& s = *state_;
-    if (auto early = before_dns(s, host, family)) {
+    if (auto early = addresses_without_dns(host, family, address_literal(host), s.hosts)) {
         co_return std::move(*early);
     }
-    auto candidates = candidates_for(s, host);
-    if (!candidates) {
-        co_return candidates.error();
+    auto search = AddressSearch::start(host, family, s.conf);
+    if (!search) {
+        co_return search.error();
     }
-    AddressSearch search(host, family);
-    for (const Name& candidate : *candidates) {
-        std::vector<Outcome> outcomes;
-        if (family == AddressFamily::any) {
+    while (const Name* name = search->next_name()) {
+        const std::vector<RRType>& types = search->types();
+        std::vector<StubOutcome> outcomes;
+        if (types.size() == 2) {
             // Both families at once (RFC 8305 section 3), so a slow AAAA does not delay A.
-            auto [ipv6, ipv4] = co_await (async_ask(s, candidate, RRType::AAAA) &&
-                                          async_ask(s, candidate, RRType::A));
-            outcomes.push_back(std::move(ipv6));
-            outcomes.push_back(std::move(ipv4));
+            auto [first, second] =
+                co_await (async_ask(s, *name, types[0]) && async_ask(s, *name, types[1]));
+            outcomes.push_back(std::move(first));
+            outcomes.push_back(std::move(second));
         } else {
-            outcomes.push_back(co_await async_ask(s, candidate, search.types().front()));
+            outcomes.push_back(co_await async_ask(s, *name, types.front()));
         }
-        if (search.add(std::move(outcomes))) {
-            break;
-        }
+        search->add(std::move(outcomes));
     }
-    co_return std::move(search).result();
+    co_return std::move(*search).result();
 }
 
 asio::awaitable<StubResult<std::vector<MxTarget>>> StubResolver::async_lookup_mx(
@@ -810,8 +330,8 @@ asio::awaitable<StubResult<std::vector<MxTarget>>> StubResolver::async_lookup_mx
         co_return name.error();
     }
     StubState& s = *state_;
-    const Outcome o = co_await async_ask(s, *name, RRType::MX);
-    co_return mx_result(s, o);
+    const StubOutcome o = co_await async_ask(s, *name, RRType::MX);
+    co_return mx_result(o, [&s] { return s.random(); });
 }
 
 asio::awaitable<StubResult<std::vector<SrvTarget>>> StubResolver::async_lookup_srv(
@@ -821,12 +341,12 @@ asio::awaitable<StubResult<std::vector<SrvTarget>>> StubResolver::async_lookup_s
         co_return name.error();
     }
     StubState& s = *state_;
-    const Outcome o = co_await async_ask(s, *name, RRType::SRV);
-    co_return srv_result(s, o);
+    const StubOutcome o = co_await async_ask(s, *name, RRType::SRV);
+    co_return srv_result(o, [&s] { return s.random(); });
 }
 
 const std::vector<HostPort>& StubResolver::servers() const {
-    return state_->servers;
+    return state_->settings.servers;
 }
 
 const ResolvConf& StubResolver::resolv_conf() const {

@@ -36,6 +36,10 @@
 // 6724 sorting), MX by preference with equal ones shuffled (RFC 5321 section 5.1), SRV by
 // priority and RFC 2782's weighted selection.
 //
+// The rules above are sans-I/O, in l7_dns: dns/resolver/stub_question.hpp asks one question
+// (steps 3 to 5), dns/resolver/stub_search.hpp does the rest (steps 1 and 2, the outcome,
+// the ordering). This library only runs them over its transports, and shares the cache.
+//
 // Thread-safe: any number of threads may look up at once; the cache, the random source and
 // the rotation counter are behind one mutex, which is never held while a query is out. The
 // coroutine forms borrow the resolver: it must outlive them.
@@ -48,7 +52,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "core/endpoint.hpp"
@@ -59,14 +62,13 @@
 #include "dns/resolver/hosts_file.hpp"
 #include "dns/resolver/ordering.hpp"
 #include "dns/resolver/resolv_conf.hpp"
+#include "dns/resolver/stub_result.hpp"
 
 namespace l7::trace {
 class Tracer;
 }
 
 namespace l7::dns {
-
-enum class AddressFamily : std::uint8_t { any, v4, v6 };
 
 // One query for one server, as the resolver hands it to its transport.
 struct StubRequest {
@@ -103,44 +105,6 @@ struct StubOptions {
     std::function<std::uint64_t()> random;
     std::function<TimePoint()> clock;  // for TTLs; empty: steady_clock::now
     trace::Tracer* tracer = nullptr;   // the default transports trace into it (--trace)
-};
-
-// Why a lookup gave nothing; every code comes with one sentence for people.
-enum class StubErrc : std::uint8_t {
-    no_such_name,  // NXDOMAIN for every name tried: the name does not exist
-    no_data,       // the name exists, without records of the type asked (NODATA)
-    no_answer,     // no server settled the question: timeouts, SERVFAIL, REFUSED (servers named)
-    no_service,    // the domain says it offers none: null MX (RFC 7505), SRV target "." (RFC 2782)
-    bad_name,      // what was asked for is not a domain name
-};
-
-struct StubError {
-    StubErrc code = StubErrc::no_answer;
-    std::string message;
-};
-
-// A value or a StubError (Result<T> with an error code a program can act on).
-template <class T>
-class [[nodiscard]] StubResult {
-  public:
-    StubResult(T value) : v_(std::move(value)) {}
-    StubResult(StubError error) : v_(std::move(error)) {}
-
-    bool ok() const { return v_.index() == 0; }
-    explicit operator bool() const { return ok(); }
-
-    T& value() & { return std::get<0>(v_); }
-    const T& value() const& { return std::get<0>(v_); }
-    T&& value() && { return std::get<0>(std::move(v_)); }
-    T& operator*() & { return value(); }
-    const T& operator*() const& { return value(); }
-    T* operator->() { return &value(); }
-    const T* operator->() const { return &value(); }
-
-    const StubError& error() const { return std::get<1>(v_); }
-
-  private:
-    std::variant<T, StubError> v_;
 };
 
 namespace detail {
