@@ -1,6 +1,7 @@
 #pragma once
 // A value or an error message: the return type of parsers whose failures are expected input
 // (a user's option, a peer's bytes). std::expected is C++23; this is the small part we need.
+// The error type is Error unless a caller needs more than the sentence (a code to act on).
 
 #include <string>
 #include <utility>
@@ -12,11 +13,11 @@ struct Error {
     std::string message;
 };
 
-template <class T>
+template <class T, class E = Error>
 class [[nodiscard]] Result {
   public:
     Result(T value) : v_(std::move(value)) {}
-    Result(Error error) : v_(std::move(error)) {}
+    Result(E error) : v_(std::move(error)) {}
 
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -29,10 +30,10 @@ class [[nodiscard]] Result {
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 
-    const Error& error() const { return std::get<1>(v_); }
+    const E& error() const { return std::get<1>(v_); }
 
   private:
-    std::variant<T, Error> v_;
+    std::variant<T, E> v_;
 };
 
 inline Error make_error(std::string message) {

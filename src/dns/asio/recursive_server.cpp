@@ -381,28 +381,20 @@ BoundServer start_recursive_server(net::Runtime& runtime, const RecursiveOptions
     BoundServer bound;
     auto shared_options = std::make_shared<const RecursiveOptions>(options);
     for (const HostPort& requested : options.listen) {
-        const HostPort address = requested.port == 0
-                                     ? HostPort{requested.host, port_free_for_both(requested.host)}
-                                     : requested;
         auto udp_loop = [resolver, shared_options, &tracer](
                             std::shared_ptr<asio::ip::udp::socket> sock,
                             net::Task& task) -> asio::awaitable<void> {
             return serve_udp(std::move(sock), task, resolver, shared_options, tracer);
         };
-        const auto udp = runtime.listen_udp(address, udp_loop);
-        HostPort tcp_address = address;
-        tcp_address.port = udp.port();
         auto tcp_handler = [resolver, shared_options, &tracer](
                                asio::ip::tcp::socket sock,
                                net::Task& task) -> asio::awaitable<void> {
             return serve_tcp(std::move(sock), task, resolver, shared_options, tracer);
         };
-        const auto tcp = runtime.listen_tcp(tcp_address, tcp_handler,
-                                            {.max_connections = options.max_tcp_connections});
-        bound.udp.push_back(udp);
-        bound.tcp.push_back(tcp);
-        log::info("dns", "listening on udp " + endpoint_text(udp) + " (dns resolver)");
-        log::info("dns", "listening on tcp " + endpoint_text(tcp) + " (dns resolver)");
+        const BoundPair pair = listen_udp_and_tcp(runtime, requested, udp_loop, tcp_handler,
+                                                  options.max_tcp_connections, "dns resolver");
+        bound.udp.push_back(pair.udp);
+        bound.tcp.push_back(pair.tcp);
     }
     return bound;
 }

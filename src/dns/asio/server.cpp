@@ -243,29 +243,20 @@ BoundServer start_server(net::Runtime& runtime, const ServerOptions& options,
                          std::shared_ptr<ZoneStore> zones, trace::Tracer& tracer) {
     BoundServer bound;
     for (const HostPort& requested : options.listen) {
-        // DNS uses one port number for UDP and TCP: for port 0, pick one free on both.
-        const HostPort address = requested.port == 0
-                                     ? HostPort{requested.host, port_free_for_both(requested.host)}
-                                     : requested;
         auto shared_options = std::make_shared<const ServerOptions>(options);
         auto udp_loop = [zones, shared_options, &tracer](
                             std::shared_ptr<asio::ip::udp::socket> sock,
                             net::Task& task) -> asio::awaitable<void> {
             return serve_udp_owning(std::move(sock), task, zones, shared_options, tracer);
         };
-        const auto udp = runtime.listen_udp(address, udp_loop);
-        HostPort tcp_address = address;
-        tcp_address.port = udp.port();
         auto tcp_handler = [zones, options, &tracer](asio::ip::tcp::socket sock,
                                                      net::Task& task) -> asio::awaitable<void> {
             return serve_tcp(std::move(sock), task, zones, options, tracer);
         };
-        const auto tcp = runtime.listen_tcp(tcp_address, tcp_handler,
-                                            {.max_connections = options.max_tcp_connections});
-        bound.udp.push_back(udp);
-        bound.tcp.push_back(tcp);
-        log::info("dns", "listening on udp " + endpoint_text(udp) + " (dns)");
-        log::info("dns", "listening on tcp " + endpoint_text(tcp) + " (dns)");
+        const BoundPair pair = listen_udp_and_tcp(runtime, requested, udp_loop, tcp_handler,
+                                                  options.max_tcp_connections, "dns");
+        bound.udp.push_back(pair.udp);
+        bound.tcp.push_back(pair.tcp);
     }
     return bound;
 }

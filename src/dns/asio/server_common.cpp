@@ -4,6 +4,7 @@
 #include <asio/ip/udp.hpp>
 #include <asio/write.hpp>
 
+#include "core/log.hpp"
 #include "dns/message.hpp"
 #include "dns/message_text.hpp"
 #include "net/timeout.hpp"
@@ -71,6 +72,24 @@ std::uint16_t port_free_for_both(const std::string& host) {
         }
     }
     return 0;
+}
+
+BoundPair listen_udp_and_tcp(net::Runtime& runtime, const HostPort& requested,
+                             net::Runtime::UdpLoop udp_loop, net::Runtime::TcpHandler tcp_handler,
+                             std::size_t max_tcp_connections, std::string_view label) {
+    const HostPort address = requested.port == 0
+                                 ? HostPort{requested.host, port_free_for_both(requested.host)}
+                                 : requested;
+    BoundPair bound;
+    bound.udp = runtime.listen_udp(address, std::move(udp_loop));
+    HostPort tcp_address = address;
+    tcp_address.port = bound.udp.port();
+    bound.tcp = runtime.listen_tcp(tcp_address, std::move(tcp_handler),
+                                   {.max_connections = max_tcp_connections});
+    const std::string suffix = " (" + std::string(label) + ")";
+    log::info("dns", "listening on udp " + endpoint_text(bound.udp) + suffix);
+    log::info("dns", "listening on tcp " + endpoint_text(bound.tcp) + suffix);
+    return bound;
 }
 
 }  // namespace l7::dns

@@ -12,6 +12,7 @@
 
 #include "core/endpoint.hpp"
 #include "core/trace/tracer.hpp"
+#include "net/runtime.hpp"
 
 namespace l7::dns {
 
@@ -27,6 +28,16 @@ asio::awaitable<bool> write_framed(asio::ip::tcp::socket& sock, std::vector<std:
 // An ephemeral port that UDP and TCP can both bind now (the runtime then binds it for real;
 // a port taken in between fails that bind with a clear error). 0 when none was found.
 std::uint16_t port_free_for_both(const std::string& host);
+
+// Binds UDP and TCP on `requested` with one port number for both (port 0: one free on both),
+// starts the loops, and logs "listening on udp|tcp ADDR:PORT (LABEL)". Throws net::BindError.
+struct BoundPair {
+    asio::ip::udp::endpoint udp;
+    asio::ip::tcp::endpoint tcp;
+};
+BoundPair listen_udp_and_tcp(net::Runtime& runtime, const HostPort& requested,
+                             net::Runtime::UdpLoop udp_loop, net::Runtime::TcpHandler tcp_handler,
+                             std::size_t max_tcp_connections, std::string_view label);
 
 template <class Endpoint>
 std::string endpoint_text(const Endpoint& ep) {

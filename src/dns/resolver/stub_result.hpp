@@ -5,8 +5,8 @@
 
 #include <cstdint>
 #include <string>
-#include <utility>
-#include <variant>
+
+#include "core/result.hpp"
 
 namespace l7::dns {
 
@@ -26,28 +26,8 @@ struct StubError {
     std::string message;
 };
 
-// A value or a StubError (Result<T> with an error code a program can act on).
+// A value or a StubError: Result<T> with an error code a program can act on.
 template <class T>
-class [[nodiscard]] StubResult {
-  public:
-    StubResult(T value) : v_(std::move(value)) {}
-    StubResult(StubError error) : v_(std::move(error)) {}
-
-    bool ok() const { return v_.index() == 0; }
-    explicit operator bool() const { return ok(); }
-
-    T& value() & { return std::get<0>(v_); }
-    const T& value() const& { return std::get<0>(v_); }
-    T&& value() && { return std::get<0>(std::move(v_)); }
-    T& operator*() & { return value(); }
-    const T& operator*() const& { return value(); }
-    T* operator->() { return &value(); }
-    const T* operator->() const { return &value(); }
-
-    const StubError& error() const { return std::get<1>(v_); }
-
-  private:
-    std::variant<T, StubError> v_;
-};
+using StubResult = Result<T, StubError>;
 
 }  // namespace l7::dns
