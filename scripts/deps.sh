@@ -13,8 +13,10 @@ packages=(
   # third-party peers used by the interop tests
   netcat-openbsd python3 procps iproute2
   # DNS peers: dig/nsupdate, named-checkzone, kdig, drill, dnspython, and the
-  # reference servers BIND, NSD and Knot (zone transfer interop and bench)
-  bind9 bind9-utils bind9-dnsutils knot knot-dnsutils ldnsutils nsd
+  # reference servers BIND, NSD and Knot (zone transfer interop and bench); Unbound, the
+  # reference resolver (interop.dns_resolver, bench/dns/resolver.sh). interop.dns_poisoning
+  # also needs ip (iproute2, above) and unshare (util-linux, below) for its network namespace
+  bind9 bind9-utils bind9-dnsutils knot knot-dnsutils ldnsutils nsd unbound
   python3-dnspython dnsperf
   # reference servers for the benchmarks (bench/socket: GNU inetd's built-in echo)
   inetutils-inetd util-linux
@@ -34,6 +36,21 @@ fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+# The servers among these packages (named, nsd, knotd, unbound, inetd) must not start as
+# system daemons: the tests and benchmarks start their own, in the foreground, on their own
+# ports. Their maintainer scripts start them through invoke-rc.d unless a policy-rc.d says no
+# (containers usually have one; without systemd, /etc/init.d/unbound would also run
+# unbound-anchor, which tries the network). So, while apt runs, one is put in place when
+# there is none, and removed afterwards.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# temporary, from l7 scripts/deps.sh: start no service\nexit 101\n' |
+    $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  trap '$sudo rm -f "$policy"' EXIT
+fi
+
 echo "deps: installing ${missing[*]}"
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"

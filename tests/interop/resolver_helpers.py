@@ -391,6 +391,13 @@ class Lab(l7test.L7Process):
             raise
 
     def close(self):
+        # SIGINT first, so the lab removes what it made (its resolver's control socket in
+        # /tmp); then the kill of L7Process.close() for one that does not stop in time.
+        if self.running():
+            try:
+                self.stop(signal.SIGINT)
+            except AssertionError:
+                pass
         super().close()
         self._cfg_dir.cleanup()
 

@@ -89,13 +89,14 @@ asio::awaitable<Result<Exchange>> over_udp(asio::ip::udp::endpoint server, const
             if (!reply) {
                 // A header we can match still tells us the reply is bad, not lost.
                 const auto h = read_header(wire);
-                if (h && h->id == query_message.header.id && h->qr) {
+                if (h && h->id == query_message.header.id && h->qr && !options.accept) {
                     co_return make_error("malformed reply from " + peer + ": " +
                                          reply.error().message);
                 }
                 continue;
             }
-            if (!same_question(query_message, *reply)) {
+            if (!same_question(query_message, *reply) ||
+                (options.accept && !options.accept(*reply))) {
                 continue;
             }
             truncated = reply->header.tc;
@@ -177,7 +178,7 @@ asio::awaitable<Result<Exchange>> over_tcp(asio::ip::tcp::endpoint server, const
         if (!reply) {
             co_return make_error("malformed reply from " + peer + ": " + reply.error().message);
         }
-        if (!same_question(query_message, *reply)) {
+        if (!same_question(query_message, *reply) || (options.accept && !options.accept(*reply))) {
             continue;
         }
         Exchange e;

@@ -25,6 +25,10 @@ struct ExchangeOptions {
     int tries = 3;                            // UDP sends before giving up
     // Applied to the encoded query before sending (TSIG signing, tsig.hpp).
     std::function<Bytes(Bytes)> sign;
+    // A resolver's own checks on a reply (0x20 case, defences.hpp). When set, a reply that
+    // fails them, or does not decode, is ignored and the wait goes on: an off-path forger who
+    // guessed the id must not end the exchange before the real reply arrives.
+    std::function<bool(const Message& reply)> accept;
 };
 
 struct Exchange {
