@@ -28,7 +28,8 @@ for bench in bench_core bench_socket; do
   echo
 done
 
-for script in "$here"/socket/udp_echo.sh "$here"/socket/tcp_echo.sh "$here"/dns/auth.sh "$here"/dns/memory.sh; do
+for script in "$here"/socket/udp_echo.sh "$here"/socket/tcp_echo.sh "$here"/dns/auth.sh "$here"/dns/memory.sh \
+  "$here"/dns/resolver.sh; do
   "$script" "$build" || status=1
   echo
 done
