@@ -1,5 +1,6 @@
 #include "lab/lab.hpp"
 
+#include <cstdlib>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -80,6 +81,15 @@ std::string endpoint_text(const Endpoint& e) {
 int run_lab(const Topology& topology, const RunOptions& options, trace::Tracer& tracer,
             std::ostream& out) {
     const auto eps = endpoints(topology, first_bindable_port());
+    // Inside the lab, names are the lab's: every service (and --check's clients) that looks a
+    // name up with l7's stub resolver asks the lab's local DNS server. Set before any thread
+    // starts and before the process's resolver is first built (dns/asio/client_resolver.hpp).
+    for (const Endpoint& e : eps) {
+        if (e.kind == "dns-resolver") {
+            ::setenv("L7_RESOLVER", (e.address + ":" + std::to_string(e.port)).c_str(), 0);
+            break;
+        }
+    }
     net::Runtime runtime({.threads = options.threads, .handle_signals = !options.check});
     out << "l7 lab: starting " << eps.size() << " service(s) on " << topology.hosts.size()
         << " host(s)\n";
