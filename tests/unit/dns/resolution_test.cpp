@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <random>
 
+#include "dns/rdata.hpp"
 #include "dns/resolver/resolution.hpp"
 #include "dns/responder.hpp"
 #include "dns_gtest_util.hpp"
@@ -17,6 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::make_zone;
 using test::name;
+using test::rdata;
 
 const char* kRoot = R"($TTL 86400
 @ SOA a.root. hostmaster.root. 1 1800 900 604800 86400
@@ -95,6 +99,10 @@ ZoneSet zones_of(std::initializer_list<std::pair<const char*, const char*>> zone
 struct Network {
     std::map<std::string, ZoneSet> servers;
     std::map<std::string, Rcode> broken;  // endpoint -> rcode it answers everything with
+    // endpoint -> a server written by the test: the reply to a query (over TCP or not), or
+    // nothing (a timeout).
+    std::map<std::string, std::function<std::optional<Message>(const Message&, bool tcp)>> custom;
+    std::vector<UpstreamRequest> requests;  // every query sent, in order
     int queries = 0;
     std::vector<std::string> seen;  // "server: qname qtype" in lowercase, as the servers saw them
 };
@@ -143,6 +151,16 @@ struct Resolver {
             net.seen.push_back(req->server + ": " +
                                req->query.questions.front().name.lowercased().to_text() + " " +
                                type_to_text(req->query.questions.front().type));
+            net.requests.push_back(*req);
+            if (const auto c = net.custom.find(req->server); c != net.custom.end()) {
+                auto reply = c->second(req->query, req->tcp);
+                if (reply) {
+                    r.on_reply(req->token, req->server, *reply, now);
+                } else {
+                    r.on_timeout(req->token, now);
+                }
+                continue;
+            }
             const auto server = net.servers.find(req->server);
             if (server == net.servers.end()) {
                 r.on_timeout(req->token, now);
@@ -165,6 +183,15 @@ struct Resolver {
         return r.response();
     }
 };
+
+// What example.com's server would say, decoded: the scripted servers start from it.
+Message real_answer(const Message& query) {
+    const ZoneSet zones = zones_of({{"example.com.", kExampleCom}});
+    const Bytes wire = encode_message(query);
+    std::vector<std::uint8_t> out(65535);
+    const std::size_t size = respond(zones, wire, out, Transport::tcp);
+    return *decode_message(std::span<const std::uint8_t>(out.data(), size));
+}
 
 std::vector<std::string> texts(const std::vector<ResourceRecord>& rrs) {
     std::vector<std::string> out;
@@ -324,6 +351,120 @@ TEST(Resolution, ARepliesThatDoNotMatchAreIgnored) {
     }
     EXPECT_FALSE(res.done());
     EXPECT_FALSE(r.cache.get(name("www.example.com."), RRType::A, r.now));
+}
+
+TEST(Resolution, ATruncatedReplyIsAskedAgainOverTcpOfTheSameServer) {
+    Network net = hierarchy();
+    for (const char* server : {"192.0.2.10:53", "192.0.2.11:53"}) {
+        net.custom[server] = [](const Message& q, bool tcp) -> std::optional<Message> {
+            Message reply = real_answer(q);
+            if (!tcp) {
+                reply.answers.clear();
+                reply.header.tc = true;  // RFC 7766 section 5: the answer needs TCP
+            }
+            return reply;
+        };
+    }
+    Resolver r;
+    r.ctx.limits.qname_minimisation = false;
+    Resolution* res = nullptr;
+    const Message m = r.resolve(net, "www.example.com.", RRType::A, &res);
+    EXPECT_EQ(texts(m.answers), std::vector<std::string>{"www.example.com. A 192.0.2.80"});
+    ASSERT_GE(net.requests.size(), 2u);
+    const UpstreamRequest& udp = net.requests[net.requests.size() - 2];
+    const UpstreamRequest& tcp = net.requests.back();
+    EXPECT_FALSE(udp.tcp);
+    EXPECT_TRUE(tcp.tcp);
+    EXPECT_EQ(udp.server, tcp.server);
+    EXPECT_EQ(res->steps()[res->steps().size() - 2].outcome, "truncated, again over TCP");
+}
+
+TEST(Resolution, AFormerrToEdnsIsAskedAgainWithoutIt) {
+    Network net = hierarchy();
+    for (const char* server : {"192.0.2.10:53", "192.0.2.11:53"}) {
+        net.custom[server] = [](const Message& q, bool) -> std::optional<Message> {
+            if (q.edns) {  // a server from before RFC 6891
+                Message formerr = real_answer(q);
+                formerr.answers.clear();
+                formerr.edns.reset();
+                formerr.set_rcode(Rcode::FORMERR);
+                return formerr;
+            }
+            return real_answer(q);
+        };
+    }
+    Resolver r;
+    r.ctx.limits.qname_minimisation = false;
+    const Message m = r.resolve(net, "www.example.com.", RRType::A);
+    EXPECT_EQ(texts(m.answers), std::vector<std::string>{"www.example.com. A 192.0.2.80"});
+    ASSERT_GE(net.requests.size(), 2u);
+    const UpstreamRequest& with = net.requests[net.requests.size() - 2];
+    const UpstreamRequest& without = net.requests.back();
+    EXPECT_TRUE(with.query.edns.has_value());
+    EXPECT_FALSE(without.query.edns.has_value());
+    EXPECT_EQ(with.server, without.server);
+}
+
+TEST(Resolution, ALameServerIsPassedOverForTheOtherOne) {
+    // ns1 is delegated example.com but knows nothing of it: no answer, no referral, no AA.
+    Network net = hierarchy();
+    net.custom["192.0.2.10:53"] = [](const Message& q, bool) -> std::optional<Message> {
+        Message lame;
+        lame.header.id = q.header.id;
+        lame.header.qr = true;
+        lame.questions = q.questions;
+        return lame;
+    };
+    Resolver r;
+    r.upstream.record_timeout("192.0.2.11:53", r.now);  // so that ns1 is asked first
+    Resolution* res = nullptr;
+    const Message m = r.resolve(net, "www.example.com.", RRType::A, &res);
+    EXPECT_EQ(texts(m.answers), std::vector<std::string>{"www.example.com. A 192.0.2.80"});
+    std::vector<std::string> outcomes;
+    for (const ResolutionStep& st : res->steps()) {
+        outcomes.push_back(st.server + " " + st.outcome);
+    }
+    EXPECT_NE(std::find(outcomes.begin(), outcomes.end(),
+                        "192.0.2.10:53 lame (no answer, no referral), trying another server"),
+              outcomes.end());
+    // With ns2 gone as well, only a lame server is left: SERVFAIL.
+    net.servers.erase("192.0.2.11:53");
+    EXPECT_EQ(r.resolve(net, "host.dept.example.com.", RRType::MX).rcode(), Rcode::SERVFAIL);
+}
+
+TEST(Resolution, ReferralsThatLeadNowhereEndAtTheLimits) {
+    // Every server of a zone refers to a deeper zone served by itself, for ever.
+    Network net = hierarchy();
+    net.custom["192.0.2.30:53"] = [](const Message& q, bool) -> std::optional<Message> {
+        Message r;
+        r.header.id = q.header.id;
+        r.header.qr = true;
+        r.questions = q.questions;
+        const Name& qname = q.questions.front().name;
+        // A zone cut one label below loop.com. each time, on the way to the name.
+        const Name cut = qname.suffix(std::min(qname.label_count(), std::size_t{3}));
+        r.authority.push_back(
+            {cut, RRType::NS, RRClass::IN, 300, rdata(RRType::NS, "ns.loop.com.")});
+        r.additional.push_back(
+            {name("ns.loop.com."), RRType::A, RRClass::IN, 300, {192, 0, 2, 30}});
+        return r;
+    };
+    Resolver r;
+    Resolution* res = nullptr;
+    const Message m = r.resolve(net, "x.y.z.w.loop.com.", RRType::A, &res);
+    EXPECT_EQ(m.rcode(), Rcode::SERVFAIL);
+    EXPECT_LE(res->queries_sent(), ResolverLimits{}.max_queries);
+}
+
+TEST(Resolution, ThePerQueryDeadlineEndsAResolution) {
+    Network net = hierarchy();
+    net.servers.erase("192.0.2.10:53");
+    net.servers.erase("192.0.2.11:53");
+    Resolver r;
+    r.ctx.limits.deadline = std::chrono::milliseconds(3);  // each exchange here takes 1 ms
+    const Message m = r.resolve(net, "www.example.com.", RRType::A);
+    EXPECT_EQ(m.rcode(), Rcode::SERVFAIL);
+    EXPECT_LE(net.queries, 4);
 }
 
 }  // namespace
