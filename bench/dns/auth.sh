@@ -63,7 +63,7 @@ check_answers() {
 
 # run_one PLACEMENT LABEL START_FUNCTION: one measured run, repeated when disturbed.
 run_one() {
-  local placement=$1 label=$2 start=$3 attempt line other
+  local placement=$1 label=$2 start=$3 attempt
   local perf=($(pin "$placement" 1) dnsperf -s 127.0.0.1 -d "$queries" -c 4 -Q "$qps_cap")
   for attempt in 1 2 3; do
     "$python" "$here/../socket/benchlib.py" quiet --max-cores "${BENCH_QUIET_CORES:-0.1}" \
@@ -73,22 +73,9 @@ run_one() {
       stop_server
       return 1
     }
-    "${perf[@]}" -p "$server_port" -l 2 >/dev/null
-    line=$("$python" "$here/dnsbench.py" measure --server-pid "$server_pid" --label "$label" \
-      --placement "$placement" -- "${perf[@]}" -p "$server_port" -l "$seconds") || {
-      stop_server
-      echo "$0: $label: dnsperf failed" >&2
-      return 1
-    }
-    stop_server
-    other=$("$python" -c 'import json,sys; print(json.loads(sys.argv[1])["other_cores"])' "$line")
-    if "$python" -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' \
-      "$other" "$max_other" || [ "$attempt" -eq 3 ]; then
-      echo "$line" >>"$results"
-      echo "  $placement $label: $("$python" "$here/dnsbench.py" show "$line")" >&2
-      return 0
-    fi
-    echo "  $placement $label: disturbed ($other cores used elsewhere), repeating" >&2
+    local status=0
+    measure_dnsperf "$placement" "$label" "$attempt" "" "${perf[@]}" || status=$?
+    [ "$status" -eq 2 ] || return "$status"
   done
 }
 

@@ -242,3 +242,31 @@ describe_machine() {
   echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr)"
   versions
 }
+
+# measure_dnsperf PLACEMENT LABEL ATTEMPT NOTE PERF...: a 2 s warm-up, then PERF (a dnsperf
+# command without -p and -l) measured for $seconds against the running server (server_pid,
+# server_port); stops the server and appends the result to $results, unless other processes
+# used more than $max_other cores meanwhile and ATTEMPT is below 3. Status: 0 recorded,
+# 1 failed, 2 disturbed (run it again).
+measure_dnsperf() {
+  local placement=$1 label=$2 attempt=$3 note=$4 line other
+  shift 4
+  local perf=("$@")
+  "${perf[@]}" -p "$server_port" -l 2 >/dev/null
+  line=$("$python" "$here/dnsbench.py" measure --server-pid "$server_pid" --label "$label" \
+    --placement "$placement" -- "${perf[@]}" -p "$server_port" -l "$seconds") || {
+    stop_server
+    echo "$0: $label: dnsperf failed" >&2
+    return 1
+  }
+  stop_server
+  other=$("$python" -c 'import json,sys; print(json.loads(sys.argv[1])["other_cores"])' "$line")
+  if "$python" -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' \
+    "$other" "$max_other" || [ "$attempt" -eq 3 ]; then
+    echo "$line" >>"$results"
+    echo "  $placement $label$note: $("$python" "$here/dnsbench.py" show "$line")" >&2
+    return 0
+  fi
+  echo "  $placement $label: disturbed ($other cores used elsewhere), repeating" >&2
+  return 2
+}

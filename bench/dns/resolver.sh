@@ -179,7 +179,7 @@ wait_resolver() {
 
 # run_one PLACEMENT START_FUNCTION: one measured run, repeated when disturbed.
 run_one() {
-  local placement=$1 start=$2 attempt line other warmed
+  local placement=$1 start=$2 attempt warmed
   local perf=($(pin "$placement" 1) dnsperf -s 127.0.0.1 -d "$tmp/names.txt" -c 4 -Q "$qps_cap")
   for attempt in 1 2 3; do
     "$python" "$here/../socket/benchlib.py" quiet --max-cores "${BENCH_QUIET_CORES:-0.1}" \
@@ -195,22 +195,10 @@ run_one() {
       echo "$0: $server_name: warming failed" >&2
       return 1
     }
-    "${perf[@]}" -p "$server_port" -l 2 >/dev/null
-    line=$("$python" "$here/dnsbench.py" measure --server-pid "$server_pid" --label "$server_name" \
-      --placement "$placement" -- "${perf[@]}" -p "$server_port" -l "$seconds") || {
-      stop_server
-      echo "$0: $server_name: dnsperf failed" >&2
-      return 1
-    }
-    stop_server
-    other=$("$python" -c 'import json,sys; print(json.loads(sys.argv[1])["other_cores"])' "$line")
-    if "$python" -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' \
-      "$other" "$max_other" || [ "$attempt" -eq 3 ]; then
-      echo "$line" >>"$results"
-      echo "  $placement $server_name (warm-up pass: $warmed): $("$python" "$here/dnsbench.py" show "$line")" >&2
-      return 0
-    fi
-    echo "  $placement $server_name: disturbed ($other cores used elsewhere), repeating" >&2
+    local status=0
+    measure_dnsperf "$placement" "$server_name" "$attempt" " (warm-up pass: $warmed)" \
+      "${perf[@]}" || status=$?
+    [ "$status" -eq 2 ] || return "$status"
   done
 }
 

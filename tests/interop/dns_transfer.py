@@ -21,6 +21,7 @@ import time
 import unittest
 
 import l7test
+from l7test import free_port
 
 try:
     import dns.exception
@@ -52,25 +53,6 @@ LISTEN_DNS_RE = re.compile(r"listening on udp 127\.0\.0\.1:(\d+) \(dns\)")
 def zone_text(version):
     with open(os.path.join(DATA, "xfr.test.v%d.zone" % version)) as f:
         return f.read()
-
-
-def free_port():
-    """A port free on 127.0.0.1 for both UDP and TCP (for daemons that need a fixed port)."""
-    for _ in range(50):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            try:
-                u.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-        finally:
-            t.close()
-            u.close()
-    raise AssertionError("no free port found")
 
 
 def tool(name):

@@ -13,6 +13,7 @@ import tempfile
 
 import dns_helpers
 import l7test
+from l7test import free_port
 from l7test import run_l7, wait_until
 
 ZONE = os.path.join(dns_helpers.DATA, "update", "example.test.zone")
@@ -24,22 +25,6 @@ KEY = "hmac-sha256:%s:%s" % (KEY_NAME, SECRET)
 
 def run_tool(args, input=None):
     return subprocess.run(args, input=input, capture_output=True, text=True, timeout=60)
-
-
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1 right now (for named, which cannot report
-    an ephemeral port)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind(("127.0.0.1", 0))
-            port = u.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                try:
-                    t.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise AssertionError("no free port")
 
 
 class UpdateTest(dns_helpers.DnsTestCase):

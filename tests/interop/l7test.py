@@ -251,6 +251,22 @@ class Server(L7Process):
 # --- sockets -----------------------------------------------------------------------------
 
 
+def free_port():
+    """A port free on 127.0.0.1 for both UDP and TCP right now, for daemons that need a fixed
+    port (named, Unbound, NSD, Knot): they cannot report an ephemeral one."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
+                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            try:
+                t.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no port free for both UDP and TCP on 127.0.0.1")
+
+
 def udp_socket(rcvbuf=None, timeout=IO_TIMEOUT):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     if rcvbuf:

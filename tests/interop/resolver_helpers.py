@@ -24,6 +24,7 @@ import dns.rdatatype
 
 import dns_helpers
 import l7test
+from l7test import free_port
 from l7test import Deadline, IO_TIMEOUT, START_TIMEOUT, STOP_TIMEOUT
 
 RESOLVER_LISTEN_RE = r"listening on %s 127\.0\.0\.1:(\d+) \(dns resolver\)"
@@ -151,21 +152,6 @@ def canonical(rtype, rdata):
 
 
 # --- Unbound -------------------------------------------------------------------------------
-
-
-def free_port():
-    """A port free on 127.0.0.1 for both UDP and TCP at the time of asking."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind(("127.0.0.1", 0))
-            port = u.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                try:
-                    t.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-        return port
-    raise AssertionError("no port free for both UDP and TCP on 127.0.0.1")
 
 
 def unbound_config(directory, port, root=None, stubs=None, forward=None, nodefault=(),
