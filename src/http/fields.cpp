@@ -1,0 +1,102 @@
+#include "http/fields.hpp"
+
+#include <algorithm>
+
+namespace l7::http {
+namespace {
+
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                              [](char x, char y) { return lower(x) == lower(y); });
+}
+
+void Fields::add(std::string name, std::string value) {
+    fields_.push_back({std::move(name), std::move(value)});
+}
+
+void Fields::set(std::string_view name, std::string value) {
+    remove(name);
+    fields_.push_back({std::string(name), std::move(value)});
+}
+
+void Fields::remove(std::string_view name) {
+    std::erase_if(fields_, [&](const Field& f) { return iequals(f.name, name); });
+}
+
+std::optional<std::string_view> Fields::get(std::string_view name) const {
+    for (const Field& f : fields_) {
+        if (iequals(f.name, name)) {
+            return std::string_view(f.value);
+        }
+    }
+    return std::nullopt;
+}
+
+std::size_t Fields::count(std::string_view name) const {
+    return static_cast<std::size_t>(std::count_if(
+        fields_.begin(), fields_.end(), [&](const Field& f) { return iequals(f.name, name); }));
+}
+
+std::optional<std::string> Fields::combined(std::string_view name) const {
+    std::optional<std::string> out;
+    for (const Field& f : fields_) {
+        if (!iequals(f.name, name)) {
+            continue;
+        }
+        if (out) {
+            *out += ", ";
+            *out += f.value;
+        } else {
+            out = f.value;
+        }
+    }
+    return out;
+}
+
+bool Fields::has_token(std::string_view name, std::string_view token) const {
+    for (const Field& f : fields_) {
+        if (!iequals(f.name, name)) {
+            continue;
+        }
+        for (std::string_view element : split_list(f.value)) {
+            if (iequals(element, token)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+std::vector<std::string_view> split_list(std::string_view value) {
+    std::vector<std::string_view> out;
+    while (true) {
+        const std::size_t comma = value.find(',');
+        const std::string_view element = trim(value.substr(0, comma));
+        if (!element.empty()) {
+            out.push_back(element);
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        value.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
+}  // namespace l7::http
