@@ -1,0 +1,36 @@
+#pragma once
+// The grammar shared by request and response heads and chunked trailers (RFC 9110 section 5,
+// RFC 9112 sections 2 and 5): lines, tokens, field lines. Strict where laxness lets two
+// parsers disagree about where a message ends (request smuggling): no whitespace before the
+// colon, no obs-fold, no bare CR, no control characters in values.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/fields.hpp"
+
+namespace l7::http {
+
+bool is_tchar(char c);
+bool is_token(std::string_view s);
+
+// The next line of `input`: its text without CRLF (a lone LF also ends a line, RFC 9112
+// section 2.2) and how many bytes it took with its ending.
+struct Line {
+    std::string_view text;
+    std::size_t consumed = 0;
+};
+enum class LineError { none, incomplete, too_long, bare_cr };
+LineError next_line(std::string_view input, std::size_t max_length, Line& line);
+
+// Parses "name: value" into `field` (value trimmed of OWS). Returns the reason it is not a
+// valid field line, or nullopt.
+std::optional<std::string> parse_field_line(std::string_view line, Field& field);
+
+// Content-Length (RFC 9110 section 8.6): every line and list element must be the same run of
+// digits. Returns the length, or nullopt with `why` set when malformed or conflicting.
+std::optional<std::uint64_t> content_length(const Fields& fields, std::string& why);
+
+}  // namespace l7::http
