@@ -104,6 +104,16 @@ std::optional<std::string> parse_field_line(std::string_view line, Field& field)
     return std::nullopt;
 }
 
+bool parse_http_version(std::string_view text, int& major, int& minor) {
+    if (text.size() != 8 || text.substr(0, 5) != "HTTP/" || text[6] != '.' || text[5] < '0' ||
+        text[5] > '9' || text[7] < '0' || text[7] > '9') {
+        return false;
+    }
+    major = text[5] - '0';
+    minor = text[7] - '0';
+    return true;
+}
+
 std::optional<std::uint64_t> content_length(const Fields& fields, std::string& why) {
     std::optional<std::uint64_t> length;
     for (const Field& f : fields.all()) {

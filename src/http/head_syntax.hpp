@@ -29,6 +29,10 @@ LineError next_line(std::string_view input, std::size_t max_length, Line& line);
 // valid field line, or nullopt.
 std::optional<std::string> parse_field_line(std::string_view line, Field& field);
 
+// "HTTP/1.1" -> 1 and 1; the grammar is exact (RFC 9112 section 2.3: case-sensitive, one
+// digit each).
+bool parse_http_version(std::string_view text, int& major, int& minor);
+
 // Content-Length (RFC 9110 section 8.6): every line and list element must be the same run of
 // digits. Returns the length, or nullopt with `why` set when malformed or conflicting.
 std::optional<std::uint64_t> content_length(const Fields& fields, std::string& why);
