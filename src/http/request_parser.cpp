@@ -82,7 +82,8 @@ Event RequestParser::head_done() {
         if (!http11) {
             return fail(400, "Transfer-Encoding in an HTTP/1.0 request");  // RFC 9112 6.1
         }
-        const auto codings = split_list(*fields.combined("Transfer-Encoding"));
+        const std::string te = *fields.combined("Transfer-Encoding");  // the views point here
+        const auto codings = split_list(te);
         if (codings.empty() || !iequals(codings.back(), "chunked")) {
             return fail(400, "a Transfer-Encoding that does not end in chunked");
         }

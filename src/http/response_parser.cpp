@@ -55,7 +55,8 @@ Event ResponseParser::head_done() {
     std::string why;
     const auto length = content_length(fields, why);
     if (fields.count("Transfer-Encoding") > 0) {
-        const auto codings = split_list(*fields.combined("Transfer-Encoding"));
+        const std::string te = *fields.combined("Transfer-Encoding");  // the views point here
+        const auto codings = split_list(te);
         if (!codings.empty() && iequals(codings.back(), "chunked")) {
             body_.framing = Framing::chunked;
         } else {
