@@ -44,7 +44,8 @@ class Fields {
 };
 
 // The comma-separated elements of a list value, trimmed of whitespace, empty ones dropped
-// (RFC 9110 section 5.6.1).
+// (RFC 9110 section 5.6.1). The views point into `value`: keep it alive while they are used
+// (not the temporary that combined() returns).
 std::vector<std::string_view> split_list(std::string_view value);
 
 }  // namespace l7::http
