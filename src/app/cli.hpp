@@ -63,6 +63,7 @@ std::chrono::nanoseconds parse_duration_option(const std::string& text);
 // Registration of each module's commands.
 void register_socket_commands(CLI::App& root, Context& context);
 void register_dns_commands(CLI::App& root, Context& context);
+void register_http_commands(CLI::App& root, Context& context);
 void register_lab_commands(CLI::App& root, Context& context);
 
 }  // namespace l7::app

@@ -89,6 +89,7 @@ Exit status: 0 success, 1 failure, 2 bad usage.)");
     l7::app::Context ctx;
     l7::app::register_socket_commands(app, ctx);
     l7::app::register_dns_commands(app, ctx);
+    l7::app::register_http_commands(app, ctx);
     l7::app::register_lab_commands(app, ctx);
 
     std::vector<std::string> topic;

@@ -3,6 +3,19 @@
 #include "http/head_syntax.hpp"
 
 namespace l7::http {
+namespace {
+
+bool has_control_character(std::string_view s) {
+    for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c == 0x7F) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
 
 void MessageReader::receive(std::string_view bytes) {
     // Drop what was parsed before adding, so the buffer holds at most one unparsed stretch.
@@ -79,6 +92,11 @@ Event MessageReader::head_step(bool& progressed) {
     const std::size_t max = at_start ? head_limits_.max_start_line : head_limits_.max_head_bytes;
     switch (next_line(input, max, line)) {
         case LineError::incomplete:
+            if (at_start && has_control_character(input)) {
+                // Not HTTP at all (a TLS ClientHello, binary junk): say so now rather than
+                // wait for a line end that may never come.
+                return fail(400, "bytes that cannot begin an HTTP message");
+            }
             if (eof_) {
                 Event e;
                 e.kind = Event::Kind::closed;

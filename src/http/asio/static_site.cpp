@@ -1,0 +1,200 @@
+#include "http/asio/static_site.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+
+#include "core/log.hpp"
+#include "core/secure_random.hpp"
+#include "http/conditional.hpp"
+#include "http/http_date.hpp"
+#include "http/range.hpp"
+#include "http/target_path.hpp"
+
+namespace l7::http {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kAllow = "GET, HEAD, OPTIONS";
+
+std::shared_ptr<int> own(int fd) {
+    return std::shared_ptr<int>(new int(fd), [](int* p) {
+        ::close(*p);
+        delete p;
+    });
+}
+
+bool inside(const fs::path& path, const fs::path& root) {
+    auto p = path.begin();
+    for (auto r = root.begin(); r != root.end(); ++r, ++p) {
+        if (p == path.end() || *p != *r) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::int64_t now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+Reply redirect(int status, std::string location) {
+    Reply r = error_reply(status);
+    r.response.fields.add("Location", std::move(location));
+    return r;
+}
+
+}  // namespace
+
+StaticSite::StaticSite(SiteOptions options) : options_(std::move(options)) {
+    std::error_code ec;
+    real_root_ = fs::canonical(options_.root, ec);
+    if (ec) {
+        real_root_ = options_.root;
+    }
+    if (!options_.random) {
+        options_.random = secure_random64;
+    }
+}
+
+Reply StaticSite::handle(const Request& request) const {
+    if (request.method == "OPTIONS") {
+        Reply r;
+        r.response.status = 204;
+        r.response.fields.add("Allow", std::string(kAllow));
+        return r;
+    }
+    if (request.method != "GET" && request.method != "HEAD") {
+        Reply r = error_reply(405, request.method + " is not allowed here");
+        r.response.fields.add("Allow", std::string(kAllow));
+        return r;
+    }
+    auto target = parse_target(request.target);
+    if (!target) {
+        return error_reply(status_for(target.error()), describe(target.error()));
+    }
+    if (target->climbed_above_root) {
+        return error_reply(400, "the path climbs above the root");
+    }
+    if (target->has_dotfile_segment && !options_.serve_dotfiles) {
+        return error_reply(404);  // hidden: as if it did not exist
+    }
+    const fs::path full = options_.root / fs::path(target->path).relative_path();
+    std::error_code ec;
+    const fs::file_status status = fs::status(full, ec);
+    if (ec || !fs::exists(status)) {
+        return error_reply(404);
+    }
+    if (!options_.symlinks_outside_root) {
+        const fs::path real = fs::canonical(full, ec);
+        if (ec || !inside(real, real_root_)) {
+            log::info("http", request.target + ": a symlink out of the document root: 403");
+            return error_reply(403);
+        }
+    }
+    if (fs::is_directory(status)) {
+        if (target->path.back() != '/') {
+            // RFC 9110 15.4.2: the directory lives at its name with a slash.
+            std::string location = percent_encode(target->path, EncodeSet::path) + "/";
+            if (target->has_query) {
+                location += "?" + target->query;
+            }
+            return redirect(301, std::move(location));
+        }
+        for (const std::string& index : options_.index) {
+            const fs::path candidate = full / index;
+            if (fs::is_regular_file(candidate, ec)) {
+                return serve_file(request, candidate);
+            }
+        }
+        return error_reply(403, "directory listing is off");
+    }
+    if (!fs::is_regular_file(status)) {
+        return error_reply(403);
+    }
+    return serve_file(request, full);
+}
+
+Reply StaticSite::serve_file(const Request& request, const fs::path& file) const {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return error_reply(errno == EACCES ? 403 : 404);
+    }
+    auto owned = own(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return error_reply(403);
+    }
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    const std::int64_t mtime_ns =
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    const std::string etag = make_etag(size, mtime_ns, static_cast<std::uint64_t>(st.st_ino));
+    const std::int64_t mtime = st.st_mtim.tv_sec;
+    Reply r;
+    Fields& f = r.response.fields;
+    f.add("Last-Modified", format_http_date(mtime));
+    f.add("ETag", etag);
+    f.add("Accept-Ranges", "bytes");
+    const std::string type(mime_.for_path(file.filename().string()));
+    ResourceState state;
+    state.etag = etag;
+    state.last_modified = mtime;
+    const PreconditionResult pre =
+        evaluate_preconditions(request.method, request.fields, state, now_seconds());
+    if (pre.outcome == PreconditionOutcome::not_modified) {
+        r.response.status = 304;
+        return r;
+    }
+    if (pre.outcome == PreconditionOutcome::precondition_failed) {
+        Reply failed = error_reply(412);
+        return failed;
+    }
+    const auto range_value = request.fields.get("Range");
+    if (range_value && pre.range_allowed && request.method == "GET") {
+        const RangeDecision d = evaluate_range(*range_value, size);
+        if (d.outcome == RangeOutcome::unsatisfiable) {
+            Reply bad = error_reply(416);
+            bad.response.fields.add("Content-Range", content_range_unsatisfied(size));
+            return bad;
+        }
+        if (d.outcome == RangeOutcome::satisfiable && d.ranges.size() == 1) {
+            r.response.status = 206;
+            f.add("Content-Type", type);
+            f.add("Content-Range", content_range(d.ranges[0], size));
+            r.body.push_back({{}, FileBody{owned, d.ranges[0].first, d.ranges[0].size()}});
+            return r;
+        }
+        if (d.outcome == RangeOutcome::satisfiable) {
+            std::array<std::uint8_t, 16> random{};
+            for (std::size_t i = 0; i < random.size(); i += 8) {
+                const std::uint64_t bits = options_.random();
+                for (std::size_t j = 0; j < 8; ++j) {
+                    random[i + j] = static_cast<std::uint8_t>(bits >> (8 * j));
+                }
+            }
+            const ByterangesBody multi =
+                make_byteranges_body(d.ranges, size, type, make_boundary(random));
+            r.response.status = 206;
+            f.add("Content-Type", multi.content_type);
+            for (const ByterangesPart& part : multi.parts) {
+                r.body.push_back({part.header, std::nullopt});
+                r.body.push_back({{}, FileBody{owned, part.range.first, part.range.size()}});
+            }
+            r.body.push_back({multi.trailer, std::nullopt});
+            return r;
+        }
+    }
+    f.add("Content-Type", type);
+    if (size > 0) {
+        r.body.push_back({{}, FileBody{owned, 0, size}});
+    }
+    return r;
+}
+
+}  // namespace l7::http
