@@ -65,5 +65,6 @@ void register_socket_commands(CLI::App& root, Context& context);
 void register_dns_commands(CLI::App& root, Context& context);
 void register_http_commands(CLI::App& root, Context& context);
 void register_lab_commands(CLI::App& root, Context& context);
+void register_link_commands(CLI::App& root, Context& context);
 
 }  // namespace l7::app

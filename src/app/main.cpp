@@ -91,6 +91,7 @@ Exit status: 0 success, 1 failure, 2 bad usage.)");
     l7::app::register_dns_commands(app, ctx);
     l7::app::register_http_commands(app, ctx);
     l7::app::register_lab_commands(app, ctx);
+    l7::app::register_link_commands(app, ctx);
 
     std::vector<std::string> topic;
     auto* help = app.add_subcommand("help", "Show the help of a command, e.g. l7 help socket ping");
