@@ -5,23 +5,6 @@
 #include "http/head_syntax.hpp"
 
 namespace l7::http {
-namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-}  // namespace
-
 void BodyDecoder::start(Body body, BodyLimits limits) {
     limits_ = limits;
     received_ = 0;
@@ -117,11 +100,11 @@ BodyStep BodyDecoder::step(std::string_view input, bool eof) {
             // chunk-size [ chunk-ext ] (RFC 9112 section 7.1): hex digits, then ';' extensions.
             std::uint64_t size = 0;
             std::size_t i = 0;
-            for (; i < line.text.size() && hex_value(line.text[i]) >= 0; ++i) {
+            for (; i < line.text.size() && hex_digit_value(line.text[i]) >= 0; ++i) {
                 if (i >= 15) {
                     return fail(400, "a chunk size too large");
                 }
-                size = size * 16 + static_cast<std::uint64_t>(hex_value(line.text[i]));
+                size = size * 16 + static_cast<std::uint64_t>(hex_digit_value(line.text[i]));
             }
             if (i == 0) {
                 return fail(400, "a chunk without a size");

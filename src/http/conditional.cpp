@@ -1,19 +1,10 @@
 #include "http/conditional.hpp"
 
+#include "http/head_syntax.hpp"
 #include "http/http_date.hpp"
 
 namespace l7::http {
 namespace {
-
-std::string_view trim_ows(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 // etagc = %x21 / %x23-7E / obs-text (RFC 9110 8.8.3): visible bytes except DQUOTE.
 bool is_etagc(char c) {

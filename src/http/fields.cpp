@@ -1,4 +1,5 @@
 #include "http/fields.hpp"
+#include "http/head_syntax.hpp"
 
 #include <algorithm>
 
@@ -7,16 +8,6 @@ namespace {
 
 char lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
 }
 
 }  // namespace
@@ -87,7 +78,7 @@ std::vector<std::string_view> split_list(std::string_view value) {
     std::vector<std::string_view> out;
     while (true) {
         const std::size_t comma = value.find(',');
-        const std::string_view element = trim(value.substr(0, comma));
+        const std::string_view element = trim_ows(value.substr(0, comma));
         if (!element.empty()) {
             out.push_back(element);
         }

@@ -14,19 +14,6 @@ FormError fail(int status, std::string message) {
     return FormError{status, std::move(message)};
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 // The WHATWG decoding of one name or value: '+' is a space, "%XX" a byte, anything else
 // (including a lone '%') itself.
 std::string form_decode(std::string_view s) {
@@ -35,32 +22,12 @@ std::string form_decode(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '+') {
             out += ' ';
-        } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-                   hex_value(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+        } else if (s[i] == '%' && i + 2 < s.size() && hex_digit_value(s[i + 1]) >= 0 &&
+                   hex_digit_value(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex_digit_value(s[i + 1]) * 16 + hex_digit_value(s[i + 2]));
             i += 2;
         } else {
             out += s[i];
-        }
-    }
-    return out;
-}
-
-std::string_view trim_ows(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c + ('a' - 'A'));
         }
     }
     return out;
@@ -130,7 +97,7 @@ std::optional<std::vector<Parameter>> read_parameters(std::string_view s) {
         if (n == 0 || n == s.size() || s[n] != '=' || out.size() == kMaxParameters) {
             return std::nullopt;
         }
-        Parameter p{ascii_lower(s.substr(0, n)), {}};
+        Parameter p{ascii_lowercase(s.substr(0, n)), {}};
         s.remove_prefix(n + 1);
         if (s.starts_with('"')) {
             auto q = read_quoted_string(s);
@@ -264,7 +231,7 @@ Result<FormPart, FormError> parse_part(std::string_view part, const MultipartLim
     }
     std::string_view disposition = *out.headers.get("Content-Disposition");
     const std::size_t type_len = token_length(disposition);
-    if (ascii_lower(disposition.substr(0, type_len)) != "form-data") {
+    if (ascii_lowercase(disposition.substr(0, type_len)) != "form-data") {
         return fail(400, "multipart part whose Content-Disposition is not form-data");
     }
     const auto params = read_parameters(disposition.substr(type_len));
@@ -332,7 +299,7 @@ Result<std::string, FormError> multipart_boundary(std::string_view content_type)
     content_type = trim_ows(content_type);
     const std::size_t type_end = content_type.find(';');
     const std::string_view type = trim_ows(content_type.substr(0, type_end));
-    if (ascii_lower(type) != "multipart/form-data") {
+    if (ascii_lowercase(type) != "multipart/form-data") {
         return fail(415, "Content-Type is not multipart/form-data");
     }
     const auto params = read_parameters(

@@ -51,6 +51,39 @@ bool is_token(std::string_view s) {
     return true;
 }
 
+std::string_view trim_ows(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+int hex_digit_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+std::string ascii_lowercase(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c + ('a' - 'A'));
+        }
+    }
+    return out;
+}
+
 LineError next_line(std::string_view input, std::size_t max_length, Line& line) {
     const std::size_t lf = input.find('\n');
     if (lf == std::string_view::npos) {
@@ -87,13 +120,7 @@ std::optional<std::string> parse_field_line(std::string_view line, Field& field)
     if (!is_token(name)) {
         return "an invalid field name";
     }
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-        value.remove_prefix(1);
-    }
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
-        value.remove_suffix(1);
-    }
+    const std::string_view value = trim_ows(line.substr(colon + 1));
     for (char c : value) {
         if (!is_field_value_char(static_cast<unsigned char>(c))) {
             return "a control character in the value of " + std::string(name);

@@ -1,4 +1,5 @@
 #include "http/http_date.hpp"
+#include "http/head_syntax.hpp"
 
 #include <algorithm>
 #include <array>
@@ -210,16 +211,6 @@ bool read_rfc850(Reader& r, Parsed& p, std::int64_t now) {
     p.month = *month + 1;
     p.year = place_two_digit_year(*yy, p, now);
     return true;
-}
-
-std::string_view trim_ows(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "http/target_path.hpp"
+#include "http/head_syntax.hpp"
 
 namespace l7::http {
 namespace {
@@ -11,22 +12,10 @@ bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
-int hex_value(char c) {
-    if (is_digit(c)) {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 // '%' HEXDIG HEXDIG at s[i] (RFC 3986 2.1).
 bool is_pct_encoded_at(std::string_view s, std::size_t i) {
-    return i + 2 < s.size() && s[i] == '%' && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0;
+    return i + 2 < s.size() && s[i] == '%' && hex_digit_value(s[i + 1]) >= 0 &&
+           hex_digit_value(s[i + 2]) >= 0;
 }
 
 // The query is handed on still encoded, so only what could break the message or the URI is
@@ -90,16 +79,6 @@ bool is_valid_authority(std::string_view a) {
     return true;
 }
 
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c + ('a' - 'A'));
-        }
-    }
-    return out;
-}
-
 // Step 3: decode once, refusing NUL always and '/', '\' as the options say. The check is on
 // the decoded byte, so "%2f" and "%2F" are the same.
 Result<std::string, TargetError> decode_path(std::string_view raw, const TargetOptions& options) {
@@ -110,7 +89,8 @@ Result<std::string, TargetError> decode_path(std::string_view raw, const TargetO
             out += raw[i];
             continue;
         }
-        const char c = static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
+        const char c =
+            static_cast<char>(hex_digit_value(raw[i + 1]) * 16 + hex_digit_value(raw[i + 2]));
         i += 2;
         if (c == '\0') {
             return TargetError::decoded_nul;
@@ -289,7 +269,7 @@ Result<TargetPath, TargetError> parse_target(std::string_view target,
         if (n == 0 || !rest.substr(n).starts_with("://")) {
             return TargetError::unsupported_form;
         }
-        result.scheme = ascii_lower(rest.substr(0, n));
+        result.scheme = ascii_lowercase(rest.substr(0, n));
         if (result.scheme != "http" && result.scheme != "https") {
             return TargetError::unsupported_scheme;
         }
@@ -369,7 +349,7 @@ Result<std::string, TargetError> percent_decode(std::string_view s, bool plus_as
             if (!is_pct_encoded_at(s, i)) {
                 return TargetError::bad_percent_encoding;
             }
-            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            out += static_cast<char>(hex_digit_value(s[i + 1]) * 16 + hex_digit_value(s[i + 2]));
             i += 2;
         } else if (plus_as_space && s[i] == '+') {
             out += ' ';
