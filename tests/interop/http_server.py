@@ -5,6 +5,7 @@ pipelining, 100-continue and a torture list of malformed requests, each of which
 4xx/5xx while the server keeps serving; and the slowloris deadline (408)."""
 
 import email.utils
+import gzip
 import hashlib
 import http.client
 import os
@@ -88,6 +89,22 @@ class HttpServerTest(l7test.TestCase):
         css = curl("-I", self.server.base + "/style.css")  # HEAD
         self.assertRegex(css.stdout, rb"(?mi)^content-type: text/css")
         self.assertRegex(css.stdout, rb"(?mi)^content-length: 20\r?$")
+
+    def test_a_precompressed_gz_is_sent_to_clients_that_accept_gzip(self):
+        text = b"body { margin: 0 }\n" * 200
+        self.write("site.css", text)
+        self.write("site.css.gz", gzip.compress(text))
+        cp = curl("--compressed", "-D", "-", self.server.base + "/site.css")
+        head, _, body = cp.stdout.partition(b"\r\n\r\n")
+        self.assertEqual(body, text)  # curl decoded it
+        self.assertRegex(head, rb"(?mi)^content-encoding: gzip\r?$")
+        self.assertRegex(head, rb"(?mi)^vary: Accept-Encoding\r?$")
+        self.assertRegex(head, rb"(?mi)^content-type: text/css")
+        plain = curl("-D", "-", self.server.base + "/site.css")
+        head, _, body = plain.stdout.partition(b"\r\n\r\n")
+        self.assertEqual(body, text)
+        self.assertNotRegex(head, rb"(?mi)^content-encoding:")
+        self.assertRegex(head, rb"(?mi)^vary: Accept-Encoding\r?$")
 
     def test_http10_and_keep_alive_reuse(self):
         cp = curl("-0", "-v", self.server.base + "/style.css", self.server.base + "/")

@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "core/secure_random.hpp"
 #include "http/conditional.hpp"
+#include "http/content_coding.hpp"
 #include "http/http_date.hpp"
 #include "http/range.hpp"
 #include "http/target_path.hpp"
@@ -122,7 +123,18 @@ Reply StaticSite::handle(const Request& request) const {
 }
 
 Reply StaticSite::serve_file(const Request& request, const fs::path& file) const {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    // A precompressed sibling (FILE.gz) is the gzip representation of FILE (RFC 9110 8.4).
+    fs::path gz_path = file;
+    gz_path += ".gz";
+    std::error_code ec;
+    bool has_gz = fs::is_regular_file(gz_path, ec);
+    if (has_gz && !options_.symlinks_outside_root) {
+        const fs::path real = fs::canonical(gz_path, ec);
+        has_gz = !ec && inside(real, real_root_);
+    }
+    const bool gzip = has_gz && accepts_gzip(request.fields.get("Accept-Encoding"));
+    const fs::path& chosen = gzip ? gz_path : file;
+    const int fd = ::open(chosen.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return error_reply(errno == EACCES ? 403 : 404);
     }
@@ -138,6 +150,12 @@ Reply StaticSite::serve_file(const Request& request, const fs::path& file) const
     const std::int64_t mtime = st.st_mtim.tv_sec;
     Reply r;
     Fields& f = r.response.fields;
+    if (has_gz) {
+        f.add("Vary", "Accept-Encoding");  // caches must key on it (RFC 9110 12.5.5)
+    }
+    if (gzip) {
+        f.add("Content-Encoding", "gzip");
+    }
     f.add("Last-Modified", format_http_date(mtime));
     f.add("ETag", etag);
     f.add("Accept-Ranges", "bytes");
