@@ -10,6 +10,7 @@
 #include "http/asio/client.hpp"
 #include "http/asio/server.hpp"
 #include "http/asio/static_site.hpp"
+#include "http/serializer.hpp"
 
 namespace l7::app {
 namespace {
@@ -233,14 +234,8 @@ Examples:
             }
             std::ostream& body_out = output->empty() ? std::cout : file;
             const auto show = [](std::string_view prefix, std::string_view head) {
-                std::size_t start = 0;
-                while (start < head.size()) {
-                    const std::size_t end = head.find("\r\n", start);
-                    if (end == std::string_view::npos) {
-                        break;
-                    }
-                    std::cerr << prefix << head.substr(start, end - start) << "\n";
-                    start = end + 2;
+                for (std::string_view line : http::head_lines(head)) {
+                    std::cerr << prefix << line << "\n";
                 }
             };
             http::ClientOptions options;

@@ -45,6 +45,19 @@ std::string serialize(const Request& request) {
     return out;
 }
 
+std::vector<std::string_view> head_lines(std::string_view head) {
+    std::vector<std::string_view> lines;
+    while (!head.empty()) {
+        const std::size_t end = head.find("\r\n");
+        if (end == std::string_view::npos || end == 0) {
+            break;
+        }
+        lines.push_back(head.substr(0, end));
+        head.remove_prefix(end + 2);
+    }
+    return lines;
+}
+
 std::string chunk(std::string_view data) {
     if (data.empty()) {
         return {};

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/message.hpp"
 
@@ -14,6 +15,10 @@ namespace l7::http {
 std::string serialize(const Response& response);
 // Request line, fields, empty line.
 std::string serialize(const Request& request);
+
+// The lines of a head as serialize() wrote it, without CRLF, up to the empty line (for
+// --trace and -v).
+std::vector<std::string_view> head_lines(std::string_view head);
 
 // One chunk: size in hex, CRLF, the data, CRLF. Empty data writes nothing (it would end the
 // body).

@@ -22,19 +22,11 @@ ClientError error(int code, std::string message) {
     return ClientError{code, std::move(message)};
 }
 
-void trace_head(trace::Tracer* tracer, trace::Recorder& rec, trace::Direction dir,
-                std::string_view head) {
-    if (tracer == nullptr || !tracer->enabled()) {
-        return;
-    }
-    std::size_t start = 0;
-    while (start < head.size()) {
-        const std::size_t end = head.find("\r\n", start);
-        if (end == std::string_view::npos || end == start) {
-            break;
+void trace_head(trace::Recorder& rec, trace::Direction dir, std::string_view head) {
+    if (rec.enabled()) {
+        for (std::string_view line : head_lines(head)) {
+            rec.record(dir, std::string(line));
         }
-        rec.record(dir, std::string(head.substr(start, end - start)));
-        start = end + 2;
     }
 }
 
@@ -93,7 +85,7 @@ asio::awaitable<Outcome> exchange(const ClientRequest& request, const ClientOpti
     const std::string wire = serialize(head);
     trace::Recorder rec;
     rec.enable(options.tracer != nullptr && options.tracer->enabled());
-    trace_head(options.tracer, rec, trace::Direction::to_server, wire);
+    trace_head(rec, trace::Direction::to_server, wire);
     if (options.on_request_head) {
         options.on_request_head(wire);
     }
@@ -133,7 +125,7 @@ asio::awaitable<Outcome> exchange(const ClientRequest& request, const ClientOpti
             }
             case Event::Kind::head: {
                 const std::string text = serialize(parser.response());
-                trace_head(options.tracer, rec, trace::Direction::to_client, text);
+                trace_head(rec, trace::Direction::to_client, text);
                 if (options.on_response_head) {
                     options.on_response_head(text);
                 }

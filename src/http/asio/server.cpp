@@ -61,19 +61,6 @@ std::string quoted_or_dash(std::optional<std::string_view> v) {
     return out + "\"";
 }
 
-// The head's lines for --trace.
-void record_head(trace::Recorder& rec, trace::Direction dir, const std::string& head) {
-    std::size_t start = 0;
-    while (start < head.size()) {
-        const std::size_t end = head.find("\r\n", start);
-        if (end == std::string::npos || end == start) {
-            break;
-        }
-        rec.record(dir, head.substr(start, end - start));
-        start = end + 2;
-    }
-}
-
 asio::awaitable<bool> write_all(tcp::socket& sock, std::string_view data,
                                 std::chrono::milliseconds timeout) {
     auto written = co_await net::with_timeout(
@@ -135,7 +122,9 @@ asio::awaitable<bool> respond(Connection& c, const Request& request, bool reques
     const ResponsePlan plan = finish_response(reply.response, ctx, length);
     const std::string head = serialize(reply.response);
     if (c.tracer.enabled()) {
-        record_head(c.rec, trace::Direction::to_client, head);
+        for (std::string_view line : head_lines(head)) {
+            c.rec.record(trace::Direction::to_client, std::string(line));
+        }
         c.tracer.flush(c.rec, c.conn, "http", c.peer);
     }
     if (c.options.access_log) {
