@@ -20,6 +20,10 @@ packages=(
   python3-dnspython dnsperf
   # reference servers for the benchmarks (bench/socket: GNU inetd's built-in echo)
   inetutils-inetd util-linux
+  # HTTP peers: curl and wget as clients of l7's server; nginx as the server for l7's client
+  # (interop.http_client_nginx) and, with h2o, the reference in bench/http/static.sh, whose
+  # load generator is wrk; headless Chromium loads the lab pages and the shop's cookies
+  curl wget nginx-light h2o wrk chromium fonts-dejavu-core libcrypt-dev
 )
 
 missing=()
