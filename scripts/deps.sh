@@ -24,6 +24,7 @@ packages=(
   # (interop.http_client_nginx) and, with h2o, the reference in bench/http/static.sh, whose
   # load generator is wrk; headless Chromium loads the lab pages and the shop's cookies
   curl wget nginx-light h2o wrk chromium fonts-dejavu-core libcrypt-dev
+  apache2-utils  # htpasswd -B: the bcrypt password file of interop.http_write
 )
 
 missing=()

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "core/log.hpp"
+#include "http/html_escape.hpp"
 #include "http/http_date.hpp"
 #include "http/response_head.hpp"
 #include "http/serializer.hpp"
@@ -309,22 +310,7 @@ Reply error_reply(int status, std::string_view detail) {
     std::string html = "<!DOCTYPE html>\n<html><head><title>" + title +
                        "</title></head>\n<body><h1>" + title + "</h1>\n";
     if (!detail.empty()) {
-        html += "<p>";
-        for (char ch : detail) {  // the detail is ours, but may quote the client
-            switch (ch) {
-                case '<':
-                    html += "&lt;";
-                    break;
-                case '>':
-                    html += "&gt;";
-                    break;
-                case '&':
-                    html += "&amp;";
-                    break;
-                default:
-                    html += ch;
-            }
-        }
+        html += "<p>" + escape_html(detail);  // the detail is ours, but may quote the client
         html += "</p>\n";
     }
     html += "</body></html>\n";
