@@ -112,4 +112,17 @@ std::chrono::nanoseconds parse_duration_option(const std::string& text) {
     return *r;
 }
 
+void add_client_timeouts(CLI::App& cmd, std::string& timeout, std::string& connect_timeout) {
+    timeout = "30s";
+    connect_timeout = "10s";
+    cmd.add_option("--timeout", timeout, "Deadline of each read and write")
+        ->check(duration_validator())
+        ->type_name("DURATION")
+        ->default_str("30s");
+    cmd.add_option("--connect-timeout", connect_timeout, "Deadline of each connection attempt")
+        ->check(duration_validator())
+        ->type_name("DURATION")
+        ->default_str("10s");
+}
+
 }  // namespace l7::app

@@ -56,6 +56,10 @@ CLI::Validator listen_address_validator();
 CLI::Validator host_port_validator();
 CLI::Validator duration_validator();
 
+// A client's --timeout (each read and write, default 30s) and --connect-timeout (each
+// connection attempt, default 10s), as DURATION texts for parse_duration_option.
+void add_client_timeouts(CLI::App& cmd, std::string& timeout, std::string& connect_timeout);
+
 std::vector<HostPort> parse_listen_list(const std::vector<std::string>& texts);
 HostPort parse_server(const std::string& text);
 std::chrono::nanoseconds parse_duration_option(const std::string& text);

@@ -3,28 +3,8 @@
 namespace l7::dns {
 namespace {
 
-constexpr std::string_view b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr std::string_view b32hex = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
 constexpr std::string_view hexdigits = "0123456789ABCDEF";
-
-int b64_value(char c) {
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '+') {
-        return 62;
-    }
-    if (c == '/') {
-        return 63;
-    }
-    return -1;
-}
 
 int b32hex_value(char c) {
     if (c >= '0' && c <= '9') {
@@ -53,71 +33,6 @@ int hex_value(char c) {
 }
 
 }  // namespace
-
-std::string base64_encode(std::span<const std::uint8_t> data) {
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 3 <= data.size(); i += 3) {
-        const std::uint32_t v = static_cast<std::uint32_t>(data[i]) << 16 |
-                                static_cast<std::uint32_t>(data[i + 1]) << 8 | data[i + 2];
-        out += b64[v >> 18 & 63];
-        out += b64[v >> 12 & 63];
-        out += b64[v >> 6 & 63];
-        out += b64[v & 63];
-    }
-    if (data.size() - i == 1) {
-        const std::uint32_t v = static_cast<std::uint32_t>(data[i]) << 16;
-        out += b64[v >> 18 & 63];
-        out += b64[v >> 12 & 63];
-        out += "==";
-    } else if (data.size() - i == 2) {
-        const std::uint32_t v = static_cast<std::uint32_t>(data[i]) << 16 |
-                                static_cast<std::uint32_t>(data[i + 1]) << 8;
-        out += b64[v >> 18 & 63];
-        out += b64[v >> 12 & 63];
-        out += b64[v >> 6 & 63];
-        out += '=';
-    }
-    return out;
-}
-
-std::optional<Bytes> base64_decode(std::string_view text) {
-    if (text.size() % 4 != 0) {
-        return std::nullopt;
-    }
-    Bytes out;
-    out.reserve(text.size() / 4 * 3);
-    for (std::size_t i = 0; i < text.size(); i += 4) {
-        int v[4];
-        int pad = 0;
-        for (int k = 0; k < 4; ++k) {
-            const char c = text[i + static_cast<std::size_t>(k)];
-            if (c == '=' && i + 4 == text.size() && k >= 2) {
-                v[k] = 0;
-                ++pad;
-                continue;
-            }
-            if (pad > 0) {
-                return std::nullopt;  // data after padding
-            }
-            v[k] = b64_value(c);
-            if (v[k] < 0) {
-                return std::nullopt;
-            }
-        }
-        const std::uint32_t n =
-            static_cast<std::uint32_t>(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
-        out.push_back(static_cast<std::uint8_t>(n >> 16));
-        if (pad < 2) {
-            out.push_back(static_cast<std::uint8_t>(n >> 8));
-        }
-        if (pad < 1) {
-            out.push_back(static_cast<std::uint8_t>(n));
-        }
-    }
-    return out;
-}
 
 std::string base32hex_encode(std::span<const std::uint8_t> data) {
     std::string out;

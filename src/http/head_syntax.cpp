@@ -178,4 +178,14 @@ std::optional<std::uint64_t> content_length(const Fields& fields, std::string& w
     return length;
 }
 
+bool has_control_character(std::string_view s) {
+    for (char c : s) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b < 0x20 || b == 0x7F) {
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace l7::http

@@ -16,6 +16,9 @@ namespace l7::http {
 bool is_tchar(char c);
 bool is_token(std::string_view s);
 
+// Whether `s` holds an ASCII control character (below 0x20, or DEL; TAB included).
+bool has_control_character(std::string_view s);
+
 // Optional whitespace (SP, HTAB) off both ends (RFC 9110 section 5.6.3).
 std::string_view trim_ows(std::string_view s);
 // 0-15 for a hex digit of either case, -1 otherwise.

@@ -5,7 +5,8 @@
 namespace l7::http {
 namespace {
 
-bool has_control_character(std::string_view s) {
+// Controls other than CR, LF and TAB, which the line parser judges by their position.
+bool has_control_outside_line_breaks(std::string_view s) {
     for (char ch : s) {
         const auto c = static_cast<unsigned char>(ch);
         if ((c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c == 0x7F) {
@@ -92,7 +93,7 @@ Event MessageReader::head_step(bool& progressed) {
     const std::size_t max = at_start ? head_limits_.max_start_line : head_limits_.max_head_bytes;
     switch (next_line(input, max, line)) {
         case LineError::incomplete:
-            if (at_start && has_control_character(input)) {
+            if (at_start && has_control_outside_line_breaks(input)) {
                 // Not HTTP at all (a TLS ClientHello, binary junk): say so now rather than
                 // wait for a line end that may never come.
                 return fail(400, "bytes that cannot begin an HTTP message");

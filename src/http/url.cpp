@@ -105,12 +105,42 @@ Result<Url> parse_url(std::string_view text) {
     return url;
 }
 
+namespace {
+
+// RFC 3986 3.1 and 4.2: a reference is absolute when it starts with a scheme and ':'. A ':'
+// after the first '/', '?' or '#' ("/go?to=http://x") belongs to a relative reference.
+bool has_scheme(std::string_view reference) {
+    const std::size_t colon = reference.find(':');
+    if (colon == 0 || colon == std::string_view::npos ||
+        reference.find_first_of("/?#") < colon) {
+        return false;
+    }
+    const auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (!is_alpha(reference.front())) {
+        return false;
+    }
+    for (char c : reference.substr(0, colon)) {
+        if (!is_alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
 Result<Url> resolve_reference(const Url& base, std::string_view reference) {
     reference = trim_ows(reference);
     if (reference.empty()) {
         return make_error("an empty Location");
     }
-    if (reference.find("://") != std::string_view::npos) {
+    // The fragment is the client's own (RFC 9110 10.2.2: a Location without one inherits
+    // the request's); it never goes into a request-target.
+    reference = reference.substr(0, reference.find('#'));
+    if (reference.empty()) {
+        return base;
+    }
+    if (has_scheme(reference)) {
         return parse_url(reference);
     }
     if (reference.substr(0, 2) == "//") {

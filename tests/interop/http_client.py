@@ -1,13 +1,17 @@
 #!/usr/bin/python3
 """`l7 http get` against servers that are not l7: Python's http.server (HTTP/1.0,
 SimpleHTTPRequestHandler: files, a directory redirect, 404) and a small HTTP/1.1 handler
-written here on the stdlib (chunked bodies, an echo of the request, a redirect chain), plus
-curl's exit codes for refused connections and unknown names."""
+written here on the stdlib (chunked bodies, an echo of the request, a redirect chain, gzip
+bodies good and corrupt, keep-alive), a raw server that drops each connection after one
+answer (the retry of an idempotent request on a new connection), plus curl's exit codes for
+refused connections and unknown names."""
 
 import functools
+import gzip
 import hashlib
 import http.server
 import os
+import socket
 import subprocess
 import tempfile
 import threading
@@ -40,6 +44,12 @@ class _Http11Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         elif self.path == "/echo":
             self._send(200, ("%s %s\n%s" % (self.command, self.path, self.headers)).encode())
+        elif self.path == "/gzip":
+            self._send(200, gzip.compress(b"squeezed " * 1000),
+                       [("Content-Encoding", "gzip"), ("Content-Type", "text/plain")])
+        elif self.path == "/badgzip":
+            self._send(200, gzip.compress(b"squeezed " * 1000)[:-30] + b"x" * 30,
+                       [("Content-Encoding", "gzip")])
         elif self.path.startswith("/hop/"):
             n = int(self.path[5:])
             if n == 0:
@@ -73,6 +83,54 @@ class _Server:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
+
+
+class _OneAnswerPerConnection:
+    """Answers the first request on each connection (keep-alive, so the client keeps it) and
+    closes the connection when the second request arrives, unanswered: the race of a server's
+    idle timeout with the client's next request, made certain."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.connections = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+
+    def _session(self, conn):
+        with conn:
+            try:
+                head, eof = l7test.recv_until(conn, lambda d: b"\r\n\r\n" in d)
+                if eof:
+                    return
+                path = head.split(b" ")[1]
+                body = b"answer for " + path + b"\n"
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                             % (len(body), body))
+                rest = head[head.index(b"\r\n\r\n") + 4:]
+                if b"\r\n\r\n" not in rest:
+                    l7test.recv_until(conn, lambda d: b"\r\n\r\n" in d)
+            except (AssertionError, OSError):
+                pass
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
 
 
 class HttpClientTest(l7test.TestCase):
@@ -123,6 +181,50 @@ class HttpClientTest(l7test.TestCase):
         self.assertEqual((cp.returncode, cp.stdout), (0, "arrived\n"), cp.stderr)
         cp = run_l7(["http", "get", "-L", "--max-redirs", "2", self.h11.base + "/hop/3"])
         self.assertEqual(cp.returncode, 47, cp.stderr)
+
+    def test_gzip_bodies_and_keep_alive(self):
+        cp = run_l7(["http", "get", "--compressed", "-v", self.h11.base + "/gzip"])
+        self.assertEqual((cp.returncode, cp.stdout), (0, "squeezed " * 1000), cp.stderr)
+        self.assertIn("> Accept-Encoding: gzip", cp.stderr)
+        cp = run_l7(["http", "get", "--compressed", self.h11.base + "/badgzip"])
+        self.assertEqual(cp.returncode, 61, cp.stderr)
+        # Python's HTTP/1.1 handler keeps the connection: four URLs, one connection; the
+        # HTTP/1.0 file server closes each one.
+        urls = [self.h11.base + p for p in ("/hop/0", "/chunked", "/hop/0", "/nothing")]
+        cp = run_l7(["http", "get", "-v"] + urls)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertEqual(cp.stdout, "arrived\nhello, chunked world\narrived\nno\n")
+        self.assertEqual(cp.stderr.count("* Connected to"), 1, cp.stderr)
+        self.assertEqual(cp.stderr.count("* Re-using existing connection"), 3, cp.stderr)
+        cp = run_l7(["http", "get", "-v", self.files.base + "/docs/", self.files.base + "/docs/"])
+        self.assertEqual((cp.returncode, cp.stdout), (0, "<p>docs</p>\n" * 2), cp.stderr)
+        self.assertEqual(cp.stderr.count("* Connected to"), 2, cp.stderr)
+        # A failed URL does not stop the ones after it; the exit code is the failure's, and -f
+        # prints nothing of the failed response.
+        cp = run_l7(["http", "get", "-f", self.h11.base + "/nothing", self.h11.base + "/hop/0"])
+        self.assertEqual((cp.returncode, cp.stdout), (22, "arrived\n"), cp.stderr)
+        # Repeatable options take one value each: the URLs after them stay URLs.
+        cp = run_l7(["http", "get", "-H", "X-A: 1", "-H", "X-B: 2", self.h11.base + "/echo",
+                     self.h11.base + "/hop/0"])
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertIn("X-A: 1\nX-B: 2\n", cp.stdout)
+        self.assertTrue(cp.stdout.endswith("arrived\n"), cp.stdout)
+
+    def test_a_request_is_retried_when_a_kept_connection_was_closed(self):
+        server = _OneAnswerPerConnection()
+        self.addCleanup(server.close)
+        urls = [server.base + p for p in ("/1", "/2", "/3")]
+        cp = run_l7(["http", "get", "-v"] + urls)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertEqual(cp.stdout, "answer for /1\nanswer for /2\nanswer for /3\n")
+        self.assertEqual(cp.stderr.count("retrying on a new connection"), 2, cp.stderr)
+        self.assertEqual(server.connections, 3)
+        # A POST is not idempotent: it is not sent twice, and the second URL fails (52 for
+        # the close, 56 should the close come as a reset).
+        cp = run_l7(["http", "get", "-d", "x=1", server.base + "/a", server.base + "/b"])
+        self.assertIn(cp.returncode, (52, 56), cp.stderr)
+        self.assertEqual(cp.stdout, "answer for /a\n")
+        self.assertEqual(server.connections, 4)
 
     def test_curls_exit_codes_for_failures(self):
         port = l7test.free_port()  # nothing listens there

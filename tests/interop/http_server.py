@@ -20,19 +20,12 @@ import urllib.request
 import l7test
 from l7test import IO_TIMEOUT, recv_to_eof, tcp_connect
 
-HTTP_LISTEN_RE = r"listening on tcp 127\.0\.0\.1:(\d+) \(http\)"
 
 
-class HttpServer(l7test.L7Process):
+class HttpServer(l7test.HttpServer):
     def __init__(self, root, *args):
-        super().__init__(["http", "serve", root, "--listen", "127.0.0.1:0", "--threads", "1"]
+        super().__init__(["serve", root, "--listen", "127.0.0.1:0", "--threads", "1"]
                          + list(args))
-        try:
-            self.port = int(self.wait_for(HTTP_LISTEN_RE).group(1))
-        except BaseException:
-            self.close()
-            raise
-        self.base = "http://127.0.0.1:%d" % self.port
 
 
 def curl(*args):
@@ -186,6 +179,20 @@ class HttpServerTest(l7test.TestCase):
         self.assertEqual(statuses(raw), [200, 200, 404, 200])
         self.assertEqual(raw.count(b"<html><body>hello</body></html>"), 1)  # HEAD has no body
         self.assertTrue(raw.index(b"body { color: red }") < raw.index(b"404 Not Found"))
+
+    def test_curl_next_sends_its_requests_over_one_connection(self):
+        # curl dropped HTTP pipelining in 7.65; --next sends one request after another on the
+        # same kept-alive connection, each with its own options.
+        url = self.server.base
+        cp = curl("-v", url + "/style.css", "--next", "-I", url + "/index.html", "--next",
+                  "-r", "0-3", url + "/index.html")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertEqual(cp.stderr.count(b"Connected to"), 1, cp.stderr)
+        self.assertEqual(cp.stderr.count(b"Re-using existing connection"), 2, cp.stderr)
+        out = cp.stdout
+        self.assertTrue(out.startswith(b"body { color: red }"), out)
+        self.assertIn(b"HTTP/1.1 200 OK", out)  # the -I head
+        self.assertTrue(out.endswith(b"<htm"), out)  # the 206's four bytes
 
     def test_expect_100_continue(self):
         with tcp_connect(("127.0.0.1", self.server.port)) as s:

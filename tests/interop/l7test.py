@@ -248,6 +248,23 @@ class Server(L7Process):
         return "%s:%d" % (self.host, self.port)
 
 
+HTTP_LISTEN_RE = r"listening on tcp 127\.0\.0\.1:(\d+) \(http\)"
+
+
+class HttpServer(L7Process):
+    """`l7 http VERB ARGS...` (serve, shop) with --listen 127.0.0.1:0 among ARGS, started and
+    listening: .port and .base ("http://127.0.0.1:PORT")."""
+
+    def __init__(self, args, env=None):
+        super().__init__(["http"] + list(args), env=env)
+        try:
+            self.port = int(self.wait_for(HTTP_LISTEN_RE).group(1))
+        except BaseException:
+            self.close()
+            raise
+        self.base = "http://127.0.0.1:%d" % self.port
+
+
 # --- sockets -----------------------------------------------------------------------------
 
 

@@ -1,7 +1,6 @@
 #include "dns/asio/server.hpp"
 
 #include <asio/read.hpp>
-#include <asio/signal_set.hpp>
 #include <asio/write.hpp>
 #include <csignal>
 #include <thread>
@@ -11,6 +10,7 @@
 #include "dns/asio/udp_batch.hpp"
 #include "dns/message_text.hpp"
 #include "dns/transfer.hpp"
+#include "net/reload_signal.hpp"
 #include "net/timeout.hpp"
 
 namespace l7::dns {
@@ -262,32 +262,9 @@ BoundServer start_server(net::Runtime& runtime, const ServerOptions& options,
 }
 
 void reload_on_sighup(net::Runtime& runtime, std::shared_ptr<ZoneStore> zones) {
-    net::Worker& worker = runtime.worker(0);
-    auto signals = std::make_shared<asio::signal_set>(worker.io, SIGHUP);
-    auto busy = std::make_shared<std::atomic<bool>>(false);
-    auto wait = std::make_shared<std::function<void()>>();
-    *wait = [signals, zones, busy, weak_wait = std::weak_ptr(wait)]() {
-        signals->async_wait([signals, zones, busy, weak_wait](std::error_code ec, int) {
-            if (ec) {
-                return;
-            }
-            if (!busy->exchange(true)) {
-                log::info("dns", "SIGHUP: reloading zones");
-                std::thread([zones, busy] {
-                    zones->load();
-                    busy->store(false);
-                }).detach();
-            }
-            if (auto again = weak_wait.lock()) {
-                (*again)();
-            }
-        });
-    };
-    (*wait)();
-    worker.stop_hooks.push_back([signals, wait]() mutable {
-        std::error_code ignored;
-        signals->cancel(ignored);
-        wait.reset();
+    net::on_reload_signal(runtime, [zones] {
+        log::info("dns", "SIGHUP: reloading zones");
+        zones->load();
     });
 }
 

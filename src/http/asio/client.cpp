@@ -5,8 +5,10 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/write.hpp>
+#include <optional>
 
-#include "dns/asio/client_resolver.hpp"
+#include "http/asio/connection_pool.hpp"
+#include "http/gzip.hpp"
 #include "http/response_parser.hpp"
 #include "http/serializer.hpp"
 #include "l7/version.hpp"  // l7::version
@@ -15,7 +17,6 @@
 namespace l7::http {
 namespace {
 
-using tcp = asio::ip::tcp;
 using Outcome = Result<ClientResponse, ClientError>;
 
 ClientError error(int code, std::string message) {
@@ -30,42 +31,13 @@ void trace_head(trace::Recorder& rec, trace::Direction dir, std::string_view hea
     }
 }
 
-asio::awaitable<Outcome> exchange(const ClientRequest& request, const ClientOptions& options) {
-    auto executor = co_await asio::this_coro::executor;
-    auto addresses = dns::resolve_host(request.url.host);
-    if (!addresses) {
-        co_return error(6, "cannot resolve " + request.url.host + ": " + addresses.error().message);
+void info(const ClientOptions& options, const std::string& line) {
+    if (options.on_info) {
+        options.on_info(line);
     }
-    tcp::socket sock(executor);
-    std::string last_failure;
-    bool connected = false;
-    for (const std::string& a : *addresses) {
-        std::error_code ec;
-        const auto address = asio::ip::make_address(a, ec);
-        if (ec) {
-            continue;
-        }
-        const tcp::endpoint ep(address, request.url.port);
-        std::error_code ignored;
-        sock.close(ignored);
-        auto done = co_await net::with_timeout(sock.async_connect(ep, net::as_tuple_awaitable),
-                                               options.connect_timeout);
-        if (!done) {
-            last_failure = "no answer from " + a + " within the connect timeout";
-            continue;
-        }
-        if (auto [connect_ec] = *done; connect_ec) {
-            last_failure = connect_ec.message() + " (" + a + ")";
-            continue;
-        }
-        connected = true;
-        break;
-    }
-    if (!connected) {
-        const bool timed_out = last_failure.find("within") != std::string::npos;
-        co_return error(timed_out ? 28 : 7,
-                        "cannot connect to " + request.url.authority() + ": " + last_failure);
-    }
+}
+
+std::string request_head(const ClientRequest& request, const ClientOptions& options) {
     Request head;
     head.method = request.method;
     head.target = request.url.target;
@@ -79,44 +51,80 @@ asio::awaitable<Outcome> exchange(const ClientRequest& request, const ClientOpti
     if (!head.fields.get("Accept")) {
         head.fields.set("Accept", "*/*");
     }
+    if (options.decompress && !head.fields.get("Accept-Encoding")) {
+        head.fields.set("Accept-Encoding", "gzip");
+    }
     if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
         head.fields.set("Content-Length", std::to_string(request.body.size()));
     }
-    const std::string wire = serialize(head);
+    return serialize(head);
+}
+
+// Whether the response's one content coding is gzip (RFC 9110 8.4.1.3; x-gzip is its alias).
+// Anything else (identity, br, gzip under another coding) reaches the caller as sent.
+bool gzip_coded(const Fields& fields) {
+    const auto codings = fields.combined("Content-Encoding");
+    if (!codings) {
+        return false;
+    }
+    const auto list = split_list(*codings);
+    return list.size() == 1 && (iequals(list[0], "gzip") || iequals(list[0], "x-gzip"));
+}
+
+struct Attempt {
+    Outcome outcome = error(1, "no exchange");
+    // The connection was kept from before and died before any byte of the response: the
+    // request may be sent again on a new one.
+    bool stale = false;
+    bool keep = false;  // the connection can carry another request
+};
+
+asio::awaitable<Attempt> exchange_on(PooledConnection& conn, const ClientRequest& request,
+                                     const ClientOptions& options, bool reused) {
+    const std::string origin = request.url.authority();
+    const std::string wire = request_head(request, options);
     trace::Recorder rec;
     rec.enable(options.tracer != nullptr && options.tracer->enabled());
     trace_head(rec, trace::Direction::to_server, wire);
     if (options.on_request_head) {
         options.on_request_head(wire);
     }
+    ++conn.exchanges;
     const std::string out = wire + request.body;
     auto written = co_await net::with_timeout(
-        asio::async_write(sock, asio::buffer(out), net::as_tuple_awaitable), options.timeout);
+        asio::async_write(conn.socket, asio::buffer(out), net::as_tuple_awaitable),
+        options.timeout);
     if (!written || std::get<0>(*written)) {
-        co_return error(written ? 55 : 28, "cannot send the request to " + request.url.authority());
+        co_return Attempt{
+            .outcome = error(written ? 55 : 28, "cannot send the request to " + origin),
+            .stale = reused && written};
     }
     ResponseParser parser;
     parser.expect(request.method);
     std::vector<char> buffer(65536);
     bool got_anything = false;
+    std::optional<GzipDecoder> gunzip;
     ClientResponse result;
+    result.reused_connection = reused;
     while (true) {
         Event e = parser.next();
         switch (e.kind) {
             case Event::Kind::need_more: {
                 auto read = co_await net::with_timeout(
-                    sock.async_read_some(asio::buffer(buffer), net::as_tuple_awaitable),
+                    conn.socket.async_read_some(asio::buffer(buffer), net::as_tuple_awaitable),
                     options.timeout);
                 if (!read) {
-                    co_return error(28, "no data from " + request.url.authority() + " within " +
-                                            std::to_string(options.timeout.count()) + " ms");
+                    co_return Attempt{
+                        .outcome = error(28, "no data from " + origin + " within " +
+                                                 std::to_string(options.timeout.count()) + " ms")};
                 }
                 auto [ec, n] = *read;
                 if (ec == asio::error::eof) {
                     parser.receive_eof();
                 } else if (ec) {
-                    co_return error(
-                        56, "receiving from " + request.url.authority() + ": " + ec.message());
+                    co_return Attempt{
+                        .outcome = error(56, "receiving from " + origin + ": " + ec.message()),
+                        .stale = reused && !got_anything};
                 } else {
                     got_anything = true;
                     parser.receive(std::string_view(buffer.data(), n));
@@ -131,47 +139,156 @@ asio::awaitable<Outcome> exchange(const ClientRequest& request, const ClientOpti
                 }
                 result.response = parser.response();
                 result.keep_alive = parser.keep_alive();
+                gunzip.reset();
+                if (options.decompress && parser.body().framing != Framing::none &&
+                    gzip_coded(result.response.fields)) {
+                    gunzip.emplace(options.max_decoded_body);
+                }
                 break;
             }
-            case Event::Kind::data:
-                if (options.on_body && !options.on_body(e.data)) {
-                    co_return error(23, "cannot write the body");
+            case Event::Kind::data: {
+                std::string decoded;
+                std::string_view bytes = e.data;
+                if (gunzip) {
+                    auto d = gunzip->decode(e.data);
+                    if (!d) {
+                        co_return Attempt{.outcome = error(61, "the body from " + origin + ": " +
+                                                                   d.error().message)};
+                    }
+                    decoded = std::move(*d);
+                    bytes = decoded;
+                }
+                if (!bytes.empty() && options.on_body && !options.on_body(bytes)) {
+                    co_return Attempt{.outcome = error(23, "cannot write the body")};
                 }
                 break;
+            }
             case Event::Kind::end:
-                if (result.response.status >= 200) {
-                    if (options.tracer != nullptr) {
-                        options.tracer->flush(rec, trace::Tracer::next_connection_id(), "http",
-                                              request.url.authority());
-                    }
-                    co_return result;
+                if (result.response.status < 200) {
+                    break;  // an interim response: the final one follows
                 }
-                break;  // an interim response: the final one follows
+                if (gunzip) {
+                    if (auto bad = gunzip->finish()) {
+                        co_return Attempt{
+                            .outcome = error(61, "the body from " + origin + ": " + bad->message)};
+                    }
+                }
+                if (options.tracer != nullptr) {
+                    options.tracer->flush(rec, conn.trace_id, "http", origin);
+                }
+                {
+                    // Bytes beyond the response would be a response to no request: such a
+                    // connection is not reused.
+                    const bool keep = result.keep_alive && parser.buffered() == 0;
+                    co_return Attempt{.outcome = std::move(result), .keep = keep};
+                }
             case Event::Kind::error:
-                co_return error(
-                    8, "a malformed response from " + request.url.authority() + ": " + e.why);
+                co_return Attempt{
+                    .outcome = error(8, "a malformed response from " + origin + ": " + e.why)};
             case Event::Kind::closed:
-                co_return error(got_anything ? 56 : 52,
-                                got_anything ? "the connection closed in the middle of the response"
-                                             : "an empty reply from " + request.url.authority());
+                co_return Attempt{
+                    .outcome =
+                        error(got_anything ? 56 : 52,
+                              got_anything ? "the connection closed in the middle of the response"
+                                           : "an empty reply from " + origin),
+                    .stale = reused && !got_anything};
         }
     }
 }
 
 }  // namespace
 
-Outcome fetch(const ClientRequest& request, const ClientOptions& options) {
+bool is_idempotent(std::string_view method) {
+    // RFC 9110 9.2.2: the safe methods, PUT and DELETE.
+    for (std::string_view m : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}) {
+        if (method == m) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct Client::Impl {
+    explicit Impl(ClientOptions o) : options(std::move(o)), pool(io.get_executor()) {}
+
+    asio::awaitable<Result<PooledConnection, ClientError>> open(const Url& url) {
+        auto c = co_await pool.connect(url, options.connect_timeout, [&](std::string_view a) {
+            info(options, "  Trying " + std::string(a) + ":" + std::to_string(url.port) + "...");
+        });
+        if (c) {
+            info(options, "Connected to " + url.host + " (" + c->address + ") port " +
+                              std::to_string(url.port) + " (#" + std::to_string(c->number) + ")");
+        }
+        co_return c;
+    }
+
+    asio::awaitable<Outcome> run(const ClientRequest& request) {
+        std::optional<PooledConnection> conn = pool.take(request.url);
+        const bool reused = conn.has_value();
+        if (reused) {
+            info(options, "Re-using existing connection #" + std::to_string(conn->number) +
+                              " with host " + request.url.host);
+        } else {
+            auto fresh = co_await open(request.url);
+            if (!fresh) {
+                co_return fresh.error();
+            }
+            conn.emplace(std::move(*fresh));
+        }
+        Attempt attempt = co_await exchange_on(*conn, request, options, reused);
+        if (attempt.stale && is_idempotent(request.method)) {
+            // RFC 9112 9.3.1: the server closed the kept connection (its idle timeout) as the
+            // request went out; nothing of a response came, so sending it again is safe.
+            info(options, "Connection #" + std::to_string(conn->number) +
+                              " was closed by the server; retrying on a new connection");
+            conn.reset();
+            auto fresh = co_await open(request.url);
+            if (!fresh) {
+                co_return fresh.error();
+            }
+            conn.emplace(std::move(*fresh));
+            attempt = co_await exchange_on(*conn, request, options, false);
+        }
+        if (attempt.keep) {
+            info(options, "Connection #" + std::to_string(conn->number) + " to host " +
+                              request.url.host + " left intact");
+            pool.give_back(std::move(*conn));
+        } else {
+            info(options, "Closing connection " + std::to_string(conn->number));
+        }
+        co_return std::move(attempt.outcome);
+    }
+
+    ClientOptions options;
     asio::io_context io;
+    ConnectionPool pool;
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Client::~Client() = default;
+
+Outcome Client::fetch(const ClientRequest& request) {
     std::optional<Outcome> outcome;
     asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> { outcome.emplace(co_await exchange(request, options)); },
+        impl_->io,
+        [&]() -> asio::awaitable<void> { outcome.emplace(co_await impl_->run(request)); },
         asio::detached);
-    io.run();
+    impl_->io.restart();
+    impl_->io.run();
     if (!outcome) {
         return error(1, "the exchange ended without a result");
     }
     return std::move(*outcome);
+}
+
+std::uint64_t Client::connections_opened() const {
+    return impl_->pool.opened();
+}
+
+Outcome fetch(const ClientRequest& request, const ClientOptions& options) {
+    Client client(options);
+    return client.fetch(request);
 }
 
 }  // namespace l7::http

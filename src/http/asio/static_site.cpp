@@ -7,10 +7,13 @@
 #include <array>
 #include <chrono>
 
+#include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/secure_random.hpp"
 #include "http/conditional.hpp"
 #include "http/content_coding.hpp"
+#include "http/directory_listing.hpp"
+#include "http/gzip.hpp"
 #include "http/http_date.hpp"
 #include "http/range.hpp"
 #include "http/target_path.hpp"
@@ -61,6 +64,12 @@ StaticSite::StaticSite(SiteOptions options) : options_(std::move(options)) {
     }
     if (!options_.random) {
         options_.random = secure_random64;
+    }
+    if (!options_.mime_types_text.empty()) {
+        if (auto loaded = mime_.load(options_.mime_types_text); !loaded) {
+            throw config::ConfigError(options_.mime_types_source + ": " +
+                                      loaded.error().message);
+        }
     }
 }
 
@@ -114,6 +123,9 @@ Reply StaticSite::handle(const Request& request) const {
                 return serve_file(request, candidate);
             }
         }
+        if (options_.listing) {
+            return list_directory(full, target->path);
+        }
         return error_reply(403, "directory listing is off");
     }
     if (!fs::is_regular_file(status)) {
@@ -146,20 +158,29 @@ Reply StaticSite::serve_file(const Request& request, const fs::path& file) const
     const auto size = static_cast<std::uint64_t>(st.st_size);
     const std::int64_t mtime_ns =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    const std::string etag = make_etag(size, mtime_ns, static_cast<std::uint64_t>(st.st_ino));
+    std::string etag = make_etag(size, mtime_ns, static_cast<std::uint64_t>(st.st_ino));
     const std::int64_t mtime = st.st_mtim.tv_sec;
+    const std::string type(mime_.for_path(file.filename().string()));
+    // Compressing on the fly makes another representation of the same file, so it gets its
+    // own strong ETag (RFC 9110 8.8.3): a cache keeps both apart, and If-None-Match works.
+    const bool compressible = !has_gz && options_.gzip_on_the_fly && is_compressible(type) &&
+                              size >= kMinGzipSize && size <= kMaxGzipSize;
+    const bool gzip_now = compressible && accepts_gzip(request.fields.get("Accept-Encoding")) &&
+                          !request.fields.get("Range");
+    if (gzip_now) {
+        etag.insert(etag.size() - 1, "-gzip");
+    }
     Reply r;
     Fields& f = r.response.fields;
-    if (has_gz) {
+    if (has_gz || compressible) {
         f.add("Vary", "Accept-Encoding");  // caches must key on it (RFC 9110 12.5.5)
     }
-    if (gzip) {
+    if (gzip || gzip_now) {
         f.add("Content-Encoding", "gzip");
     }
     f.add("Last-Modified", format_http_date(mtime));
     f.add("ETag", etag);
     f.add("Accept-Ranges", "bytes");
-    const std::string type(mime_.for_path(file.filename().string()));
     ResourceState state;
     state.etag = etag;
     state.last_modified = mtime;
@@ -209,9 +230,59 @@ Reply StaticSite::serve_file(const Request& request, const fs::path& file) const
         }
     }
     f.add("Content-Type", type);
+    if (gzip_now) {
+        std::string content(size, '\0');
+        std::uint64_t done = 0;
+        while (done < size) {
+            const ssize_t n = ::pread(fd, content.data() + done, size - done,
+                                      static_cast<off_t>(done));
+            if (n <= 0) {
+                log::warn("http", file.string() + ": read failed while compressing");
+                return error_reply(500);
+            }
+            done += static_cast<std::uint64_t>(n);
+        }
+        r.body.push_back({gzip_compress(content), std::nullopt});
+        return r;
+    }
     if (size > 0) {
         r.body.push_back({{}, FileBody{owned, 0, size}});
     }
+    return r;
+}
+
+Reply StaticSite::list_directory(const fs::path& dir, const std::string& url_path) const {
+    std::vector<DirectoryEntry> entries;
+    std::error_code ec;
+    std::size_t more = 0;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.starts_with('.') && !options_.serve_dotfiles) {
+            continue;
+        }
+        if (entries.size() >= kMaxListingEntries) {
+            ++more;  // counted, not read: the page says how many were left out
+            continue;
+        }
+        DirectoryEntry e;
+        e.name = name;
+        struct stat st {};
+        if (::stat(it->path().c_str(), &st) == 0) {
+            e.directory = S_ISDIR(st.st_mode);
+            e.size = static_cast<std::uint64_t>(st.st_size);
+            e.modified = st.st_mtim.tv_sec;
+        }
+        entries.push_back(std::move(e));
+    }
+    if (ec) {
+        log::warn("http", dir.string() + ": cannot list: " + ec.message());
+        return error_reply(403);
+    }
+    std::string html = directory_listing_html(url_path, std::move(entries), more);
+    Reply r;
+    r.response.status = 200;
+    r.response.fields.add("Content-Type", "text/html; charset=utf-8");
+    r.body.push_back({std::move(html), std::nullopt});
     return r;
 }
 

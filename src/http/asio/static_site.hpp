@@ -2,7 +2,7 @@
 // Static files from a document root (`l7 http serve DIR`): GET, HEAD and OPTIONS of files,
 // with Last-Modified, a strong ETag, conditional requests (304/412, RFC 9110 section 13),
 // ranges (206/416, RFC 9110 section 14), index files, redirects of directories to their
-// trailing slash, and no escape from the root: the target is decoded once and normalised
+// trailing slash, directory listings, gzip for text, and no escape from the root: the target is decoded once and normalised
 // (target_path.hpp), dotfiles are hidden, and a symlink that leads out of the root is refused
 // unless allowed.
 
@@ -17,11 +17,23 @@
 
 namespace l7::http {
 
+// Smaller bodies gain little from gzip; bigger ones would be held in memory whole.
+inline constexpr std::uint64_t kMinGzipSize = 256;
+inline constexpr std::uint64_t kMaxGzipSize = 8 * 1024 * 1024;
+
 struct SiteOptions {
     std::filesystem::path root;
     std::vector<std::string> index = {"index.html"};
     bool serve_dotfiles = false;
     bool symlinks_outside_root = false;
+    // An HTML index of a directory without an index file (else 403).
+    bool listing = false;
+    // Compress text (is_compressible) with gzip for clients that accept it, when no FILE.gz
+    // is beside it; between kMinGzipSize and kMaxGzipSize bytes, not for Range requests.
+    bool gzip_on_the_fly = true;
+    // Extra Content-Type mappings (mime.types text), and the file they came from for errors.
+    std::string mime_types_text;
+    std::string mime_types_source;
     // Random bytes for multipart boundaries (tests pass a fixed source).
     std::function<std::uint64_t()> random;
 };
@@ -29,12 +41,14 @@ struct SiteOptions {
 class StaticSite {
   public:
     // The root must exist; it is resolved once (realpath) for the symlink check.
+    // Throws config::ConfigError when mime_types_text does not parse.
     explicit StaticSite(SiteOptions options);
 
     Reply handle(const Request& request) const;
 
   private:
     Reply serve_file(const Request& request, const std::filesystem::path& file) const;
+    Reply list_directory(const std::filesystem::path& dir, const std::string& url_path) const;
 
     SiteOptions options_;
     std::filesystem::path real_root_;

@@ -50,7 +50,28 @@ TEST(Url, ResolvesReferences) {
     EXPECT_EQ(target("../g"), "http://a.example/b/g");
     EXPECT_EQ(target("../../g"), "http://a.example/g");
     EXPECT_EQ(target("http://other:81/x"), "http://other:81/x");
+    EXPECT_EQ(target("HTTP://other/x"), "http://other/x");
     EXPECT_FALSE(resolve_reference(base, ""));
+}
+
+TEST(Url, AColonAfterTheFirstSlashIsNoScheme) {
+    const Url base = *parse_url("http://a.example/b/c");
+    const auto target = [&](const char* ref) {
+        auto r = resolve_reference(base, ref);
+        return r ? r->to_string() : "error: " + r.error().message;
+    };
+    EXPECT_EQ(target("/go?to=http://x.example/"), "http://a.example/go?to=http://x.example/");
+    EXPECT_EQ(target("g?u=ftp://x"), "http://a.example/b/g?u=ftp://x");
+    EXPECT_EQ(target("./a:b"), "http://a.example/b/a:b");
+    EXPECT_FALSE(resolve_reference(base, "ftp://x.example/"));  // a scheme, and not http
+    EXPECT_FALSE(resolve_reference(base, "mailto:bob@hamburger.edu"));
+}
+
+TEST(Url, FragmentsStayWithTheClient) {
+    const Url base = *parse_url("http://a.example/b/c?q");
+    EXPECT_EQ(resolve_reference(base, "d#top")->to_string(), "http://a.example/b/d");
+    EXPECT_EQ(resolve_reference(base, "#top")->to_string(), "http://a.example/b/c?q");
+    EXPECT_EQ(resolve_reference(base, "http://x.example/#f")->to_string(), "http://x.example/");
 }
 
 }  // namespace
