@@ -159,7 +159,7 @@ int run_lab(const Topology& topology, const RunOptions& options, trace::Tracer& 
         auto result =
             find_service_kind(e.kind)->probe(HostPort{e.address, e.port}, e.service->settings);
         out << (result ? "PASS " : "FAIL ") << std::left << std::setw(24) << e.host << std::setw(15)
-            << e.kind << std::setw(24) << endpoint_text(e)
+            << e.kind << std::setw(24) << endpoint_text(e) << ' '
             << (result ? *result : result.error().message) << "\n";
         out.flush();
         passed += result ? 1 : 0;

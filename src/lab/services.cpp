@@ -118,8 +118,9 @@ ServiceKind udp_echo() {
 }  // namespace
 
 const std::vector<ServiceKind>& service_kinds() {
-    static const std::vector<ServiceKind> kinds = {udp_uppercase(), tcp_uppercase(), udp_echo(),
-                                                   dns_service(), dns_resolver_service()};
+    static const std::vector<ServiceKind> kinds = {
+        udp_uppercase(), tcp_uppercase(),        udp_echo(),
+        dns_service(),   dns_resolver_service(), http_service()};
     return kinds;
 }
 

@@ -41,6 +41,8 @@ const std::vector<ServiceKind>& service_kinds();
 ServiceKind dns_service();
 // The recursive resolver kind (lab/dns_resolver_service.cpp).
 ServiceKind dns_resolver_service();
+// The web server kind, with virtual hosts and an optional access link (lab/http_service.cpp).
+ServiceKind http_service();
 const ServiceKind* find_service_kind(const std::string& name);
 
 }  // namespace l7::lab

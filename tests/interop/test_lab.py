@@ -20,6 +20,7 @@ HOSTS = [
     ("hamburger.edu", "127.10.0.3"),
     ("crepes.fr", "127.10.0.4"),
     ("networkutopia.com", "127.10.0.5"),
+    ("cis.poly.edu", "127.10.0.8"),
     ("a.root-servers.net", "127.10.1.1"),
     ("a.gtld-servers.net", "127.10.1.2"),
     ("a.edu-servers.net", "127.10.1.3"),
@@ -44,12 +45,18 @@ GAIA_SERVICES = [
     ("tcp-uppercase", "tcp", 12000),
     ("udp-echo", "udp", 12001),
 ]
+# The web servers (tests/interop/http_lab.py tests what they serve), on port 80 or 10080.
+HTTP_HOSTS = [h for h in HOSTS if h[0] in ("gaia.cs.umass.edu", "hamburger.edu",
+                                           "networkutopia.com", "cis.poly.edu")]
 DNS_HOSTS = [h for h in HOSTS if h[1].startswith("127.10.1.") or h[1].startswith("127.10.2.")]
 
 
 def default_services(dns_port):
     """(host, address, kind, protocol, port) of every service of the default lab."""
+    # Ports below 1024 move by the same offset: 53 -> 10053, 80 -> 10080.
+    http_port = dns_port - 53 + 80
     return ([("gaia.cs.umass.edu", GAIA, k, proto, p) for k, proto, p in GAIA_SERVICES] +
+            [(h, a, "http", "tcp", http_port) for h, a in HTTP_HOSTS] +
             [(h, a, "dns", "udp+tcp", dns_port) for h, a in DNS_HOSTS] +
             [("resolver.isp.net", RESOLVER, "dns-resolver", "udp+tcp", dns_port)])
 
@@ -111,7 +118,7 @@ class LabTest(l7test.TestCase):
         gaia = config["host"][0]
         self.assertEqual(
             [(s["kind"], s["port"]) for s in gaia["service"]],
-            [(k, p) for k, _, p in GAIA_SERVICES],
+            [(k, p) for k, _, p in GAIA_SERVICES] + [("http", 80)],
         )
         path = self.write("lab.toml", cp.stdout)
         checked = run_l7(["lab", "--check", "--config", path])
@@ -127,6 +134,11 @@ class LabTest(l7test.TestCase):
                  ("gaia.cs.umass.edu", GAIA, "tcp-uppercase", "tcp", 12100),
                  ("gaia.cs.umass.edu", GAIA, "udp-echo", "udp", 12101)]
         self.check_passes(cp, moved + default_services(dns_port_of(cp.stdout))[3:])
+        # The http service, as the others, probes what it serves.
+        http = [line for line in cp.stdout.splitlines() if re.match(r"PASS\s+\S+\s+http\s", line)]
+        self.assertEqual(len(http), len(HTTP_HOSTS), cp.stdout)
+        self.assertTrue(any("sid cookie from shop.networkutopia.com" in line for line in http),
+                        cp.stdout)
 
     def test_bad_config_names_file_and_line(self):
         good = run_l7(["lab", "--print-config"]).stdout
@@ -176,17 +188,21 @@ class LabTest(l7test.TestCase):
             if not line.strip():
                 break
             rows.append(line.split())
+        http_port = str(dns_port_of(out) - 53 + 80)
         self.assertEqual(
-            [(r[0], r[1], r[2], r[3], r[4]) for r in rows[:3]],
+            [(r[0], r[1], r[2], r[-2], r[-1]) for r in rows[:4]],
             [("gaia.cs.umass.edu", GAIA, str(port), proto, kind)
-             for kind, proto, port in GAIA_SERVICES],
+             for kind, proto, port in GAIA_SERVICES] +
+            [("gaia.cs.umass.edu", GAIA, http_port, "tcp", "http")],
         )
-        self.assertEqual([(r[0], r[1]) for r in rows[3:6]], HOSTS[1:4])
-        self.assertEqual([(r[0], r[1], r[-2], r[-1]) for r in rows[6:-1]],
+        # hamburger.edu, crepes.fr (no services yet), networkutopia.com, cis.poly.edu.
+        self.assertEqual([(r[0], r[1]) for r in rows[4:8]], HOSTS[1:5])
+        self.assertEqual([r[-1] for r in rows[4:8]], ["http", "yet)", "http", "http"])
+        self.assertEqual([(r[0], r[1], r[-2], r[-1]) for r in rows[8:-1]],
                          [(h, a, "udp+tcp", "dns") for h, a in DNS_HOSTS])
         self.assertEqual((rows[-1][0], rows[-1][1], rows[-1][-2], rows[-1][-1]),
                          ("resolver.isp.net", RESOLVER, "udp+tcp", "dns-resolver"))
-        self.assertEqual([r[0] for r in rows], [h for h, _ in HOSTS[:1] * 3 + HOSTS[1:]])
+        self.assertEqual([r[0] for r in rows], [h for h, _ in HOSTS[:1] * 4 + HOSTS[1:]])
 
         # The DNS hierarchy answers a real client (dig) the way the course draws it: the root
         # refers to edu, edu to umass.edu, whose servers (primary and secondary) answer.

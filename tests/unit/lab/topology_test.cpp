@@ -81,13 +81,14 @@ TEST(DefaultTopology, ParsesWithTheCourseHosts) {
         EXPECT_TRUE(addresses.insert(h.address).second) << "duplicate address " << h.address;
     }
     EXPECT_EQ(names, (std::vector<std::string>{
-                         "gaia.cs.umass.edu",      "hamburger.edu",      "crepes.fr",
-                         "networkutopia.com",      "a.root-servers.net", "a.gtld-servers.net",
-                         "a.edu-servers.net",      "d.nic.fr",           "dns1.nic.uk",
-                         "a.org-servers.org",      "dns.umass.edu",      "dns2.umass.edu",
-                         "dns.poly.edu",           "dns.hamburger.edu",  "dns.crepes.fr",
-                         "dns1.networkutopia.com", "dns.someschool.edu", "dns.ibm.com",
-                         "dns.amazon.com",         "dns.pbs.org",        "resolver.isp.net"}));
+                         "gaia.cs.umass.edu",  "hamburger.edu",          "crepes.fr",
+                         "networkutopia.com",  "cis.poly.edu",           "a.root-servers.net",
+                         "a.gtld-servers.net", "a.edu-servers.net",      "d.nic.fr",
+                         "dns1.nic.uk",        "a.org-servers.org",      "dns.umass.edu",
+                         "dns2.umass.edu",     "dns.poly.edu",           "dns.hamburger.edu",
+                         "dns.crepes.fr",      "dns1.networkutopia.com", "dns.someschool.edu",
+                         "dns.ibm.com",        "dns.amazon.com",         "dns.pbs.org",
+                         "resolver.isp.net"}));
 }
 
 TEST(DefaultTopology, DnsHierarchyHasRootTldsAndASecondary) {
@@ -124,7 +125,7 @@ TEST(DefaultTopology, GaiaRunsTheSocketServices) {
     const Topology topo = load_topology(std::nullopt);
     ASSERT_FALSE(topo.hosts.empty());
     const Host& gaia = topo.hosts[0];
-    ASSERT_EQ(gaia.services.size(), 3u);
+    ASSERT_EQ(gaia.services.size(), 4u);  // and a web server, checked with the other sites
     EXPECT_EQ(gaia.services[0].kind, "udp-uppercase");
     EXPECT_EQ(gaia.services[0].port, 12000);
     EXPECT_EQ(gaia.services[1].kind, "tcp-uppercase");
@@ -151,6 +152,8 @@ TEST(ServiceKinds, Registry) {
     EXPECT_EQ(find_service_kind("tcp-uppercase")->protocol, "tcp");
     ASSERT_NE(find_service_kind("udp-echo"), nullptr);
     EXPECT_EQ(find_service_kind("udp-echo")->protocol, "udp");
+    ASSERT_NE(find_service_kind("http"), nullptr);
+    EXPECT_EQ(find_service_kind("http")->protocol, "tcp");
     EXPECT_EQ(find_service_kind("smtp-relay"), nullptr);
     EXPECT_EQ(find_service_kind(""), nullptr);
     for (const ServiceKind& k : service_kinds()) {
@@ -474,12 +477,15 @@ TEST(FormatTable, ShowsShiftedPortsAndHostsWithoutServices) {
 TEST(FormatTable, DefaultLab) {
     const Topology topo = load_topology(std::nullopt);
     const std::string table = format_table(topo, endpoints(topo, 1024));
-    for (const char* host : {"hamburger.edu", "crepes.fr", "networkutopia.com"}) {
-        const auto row = table.find(host);
-        ASSERT_NE(row, std::string::npos) << host;
-        const auto end = table.find('\n', row);
-        EXPECT_NE(table.substr(row, end - row).find("(no services yet)"), std::string::npos)
-            << table;
+    const auto row_of = [&table](const std::string& host) {
+        const auto row = table.find("\n" + host + " ");
+        EXPECT_NE(row, std::string::npos) << host;
+        return row == std::string::npos ? std::string()
+                                        : table.substr(row + 1, table.find('\n', row + 1) - row);
+    };
+    EXPECT_NE(row_of("crepes.fr").find("(no services yet)"), std::string::npos) << table;
+    for (const char* host : {"hamburger.edu", "networkutopia.com", "cis.poly.edu"}) {
+        EXPECT_NE(row_of(host).find("10080 (80)    tcp     http"), std::string::npos) << table;
     }
     EXPECT_NE(table.find("12001"), std::string::npos) << table;
 }
