@@ -1,5 +1,6 @@
 // l7: one multi-call binary, `l7 <module> <verb> [options]`.
 
+#include <csignal>
 #include <iostream>
 #include <optional>
 
@@ -70,6 +71,10 @@ std::string sentence(std::string text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A peer that hangs up must cost its connection, never the process: sendfile(2) cannot
+    // be told MSG_NOSIGNAL, so a write to a closed socket would raise SIGPIPE. Ignored, the
+    // write fails with EPIPE and the driver closes that one connection.
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app(
         "l7 — the Internet's application layer in one toolkit: DNS, the Web, e-mail, FTP, P2P\n"
         "and socket programming, each protocol implemented for real and watchable with --trace.");

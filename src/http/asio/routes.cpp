@@ -28,8 +28,7 @@ std::size_t Routes::match_strength(const Route& route, std::string_view path) {
 }
 
 std::optional<Reply> Routes::dispatch(const Request& request, const std::string& body,
-                                      const Peer& peer, std::string path,
-                                      std::string query) const {
+                                      const Peer& peer, std::string path, std::string query) const {
     // The most specific pattern that matches decides; among its routes, the method.
     std::size_t best = 0;
     for (const Route& r : routes_) {
@@ -45,7 +44,11 @@ std::optional<Reply> Routes::dispatch(const Request& request, const std::string&
             continue;
         }
         if (r.method == method) {
-            RouteRequest rr{request, body, peer, path, std::move(query),
+            RouteRequest rr{request,
+                            body,
+                            peer,
+                            path,
+                            std::move(query),
                             r.prefix ? path.substr(r.pattern.size()) : std::string()};
             return r.handler(rr);
         }

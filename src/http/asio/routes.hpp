@@ -44,8 +44,8 @@ class Routes {
 
     // The reply of the route for this request, or nullopt when no route has its path.
     // `request.path` must be the normalised path (target_path.hpp).
-    std::optional<Reply> dispatch(const Request& request, const std::string& body,
-                                  const Peer& peer, std::string path, std::string query) const;
+    std::optional<Reply> dispatch(const Request& request, const std::string& body, const Peer& peer,
+                                  std::string path, std::string query) const;
 
   private:
     struct Route {

@@ -1,11 +1,14 @@
 #include "http/asio/static_site.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
 #include <chrono>
+#include <cstring>
 
 #include "core/config.hpp"
 #include "core/log.hpp"
@@ -65,10 +68,15 @@ StaticSite::StaticSite(SiteOptions options) : options_(std::move(options)) {
     if (!options_.random) {
         options_.random = secure_random64;
     }
+    const int root = ::open(real_root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) {
+        throw config::ConfigError(options_.root.string() +
+                                  ": cannot open the document root: " + std::strerror(errno));
+    }
+    root_fd_ = own(root);
     if (!options_.mime_types_text.empty()) {
         if (auto loaded = mime_.load(options_.mime_types_text); !loaded) {
-            throw config::ConfigError(options_.mime_types_source + ": " +
-                                      loaded.error().message);
+            throw config::ConfigError(options_.mime_types_source + ": " + loaded.error().message);
         }
     }
 }
@@ -95,20 +103,12 @@ Reply StaticSite::handle(const Request& request) const {
     if (target->has_dotfile_segment && !options_.serve_dotfiles) {
         return error_reply(404);  // hidden: as if it did not exist
     }
-    const fs::path full = options_.root / fs::path(target->path).relative_path();
-    std::error_code ec;
-    const fs::file_status status = fs::status(full, ec);
-    if (ec || !fs::exists(status)) {
-        return error_reply(404);
+    const std::string rel = target->path.substr(1);  // "docs/a.txt", "docs/", "" (the root)
+    auto opened = open_in_root(rel, request.target);
+    if (!opened) {
+        return error_reply(opened.error());
     }
-    if (!options_.symlinks_outside_root) {
-        const fs::path real = fs::canonical(full, ec);
-        if (ec || !inside(real, real_root_)) {
-            log::info("http", request.target + ": a symlink out of the document root: 403");
-            return error_reply(403);
-        }
-    }
-    if (fs::is_directory(status)) {
+    if (S_ISDIR(opened->st.st_mode)) {
         if (target->path.back() != '/') {
             // RFC 9110 15.4.2: the directory lives at its name with a slash.
             std::string location = percent_encode(target->path, EncodeSet::path) + "/";
@@ -118,49 +118,80 @@ Reply StaticSite::handle(const Request& request) const {
             return redirect(301, std::move(location));
         }
         for (const std::string& index : options_.index) {
-            const fs::path candidate = full / index;
-            if (fs::is_regular_file(candidate, ec)) {
-                return serve_file(request, candidate);
+            auto page = open_in_root(rel + index, request.target);
+            if (page && S_ISREG(page->st.st_mode)) {
+                return serve_file(request, *page, rel + index);
             }
         }
         if (options_.listing) {
-            return list_directory(full, target->path);
+            return list_directory(options_.root / rel, target->path);
         }
         return error_reply(403, "directory listing is off");
     }
-    if (!fs::is_regular_file(status)) {
+    if (!S_ISREG(opened->st.st_mode)) {
         return error_reply(403);
     }
-    return serve_file(request, full);
+    return serve_file(request, *opened, rel);
 }
 
-Reply StaticSite::serve_file(const Request& request, const fs::path& file) const {
-    // A precompressed sibling (FILE.gz) is the gzip representation of FILE (RFC 9110 8.4).
-    fs::path gz_path = file;
-    gz_path += ".gz";
-    std::error_code ec;
-    bool has_gz = fs::is_regular_file(gz_path, ec);
-    if (has_gz && !options_.symlinks_outside_root) {
-        const fs::path real = fs::canonical(gz_path, ec);
-        has_gz = !ec && inside(real, real_root_);
+Result<StaticSite::OpenFile, int> StaticSite::open_in_root(const std::string& rel,
+                                                           std::string_view target) const {
+    const char* path = rel.empty() ? "." : rel.c_str();
+    // O_NONBLOCK: opening a FIFO someone left in the tree must not block the worker.
+    constexpr int kFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    int fd = -1;
+    if (!options_.symlinks_outside_root) {
+        // The kernel resolves the path and refuses, in this one call, any way out of the root
+        // (a "..", a symlink, a mount): no realpath per request.
+        open_how how{};
+        how.flags = kFlags;
+        how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+        fd = static_cast<int>(::syscall(SYS_openat2, *root_fd_, path, &how, sizeof how));
+        if (fd < 0 && (errno == EXDEV || errno == ENOSYS)) {
+            // RESOLVE_BENEATH also refuses an absolute symlink that stays inside the root, and
+            // old kernels lack openat2: there the resolved path decides.
+            std::error_code ec;
+            const fs::path real = fs::canonical(real_root_ / rel, ec);
+            if (ec) {
+                return 404;
+            }
+            if (!inside(real, real_root_)) {
+                log::info("http",
+                          std::string(target) + ": a symlink out of the document root: 403");
+                return 403;
+            }
+            fd = ::openat(*root_fd_, path, kFlags);
+        }
+    } else {
+        fd = ::openat(*root_fd_, path, kFlags);
     }
-    const bool gzip = has_gz && accepts_gzip(request.fields.get("Accept-Encoding"));
-    const fs::path& chosen = gzip ? gz_path : file;
-    const int fd = ::open(chosen.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return error_reply(errno == EACCES ? 403 : 404);
+        return errno == EACCES || errno == ELOOP ? 403 : 404;
     }
-    auto owned = own(fd);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        return error_reply(403);
+    OpenFile file{own(fd), {}};
+    if (::fstat(fd, &file.st) != 0) {
+        return 403;
     }
+    return file;
+}
+
+Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
+                             const std::string& rel) const {
+    // A precompressed sibling (FILE.gz) is the gzip representation of FILE (RFC 9110 8.4).
+    auto gz_file = open_in_root(rel + ".gz", request.target);
+    const bool has_gz = gz_file && S_ISREG(gz_file->st.st_mode);
+    const bool gzip = has_gz && accepts_gzip(request.fields.get("Accept-Encoding"));
+    const OpenFile& chosen = gzip ? *gz_file : identity;
+    const int fd = *chosen.fd;
+    const auto owned = chosen.fd;
+    const struct stat& st = chosen.st;
+    const std::string_view name = std::string_view(rel).substr(rel.rfind('/') + 1);
     const auto size = static_cast<std::uint64_t>(st.st_size);
     const std::int64_t mtime_ns =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     std::string etag = make_etag(size, mtime_ns, static_cast<std::uint64_t>(st.st_ino));
     const std::int64_t mtime = st.st_mtim.tv_sec;
-    const std::string type(mime_.for_path(file.filename().string()));
+    const std::string type(mime_.for_path(name));
     // Compressing on the fly makes another representation of the same file, so it gets its
     // own strong ETag (RFC 9110 8.8.3): a cache keeps both apart, and If-None-Match works.
     const bool compressible = !has_gz && options_.gzip_on_the_fly && is_compressible(type) &&
@@ -234,10 +265,10 @@ Reply StaticSite::serve_file(const Request& request, const fs::path& file) const
         std::string content(size, '\0');
         std::uint64_t done = 0;
         while (done < size) {
-            const ssize_t n = ::pread(fd, content.data() + done, size - done,
-                                      static_cast<off_t>(done));
+            const ssize_t n =
+                ::pread(fd, content.data() + done, size - done, static_cast<off_t>(done));
             if (n <= 0) {
-                log::warn("http", file.string() + ": read failed while compressing");
+                log::warn("http", rel + ": read failed while compressing");
                 return error_reply(500);
             }
             done += static_cast<std::uint64_t>(n);

@@ -2,16 +2,21 @@
 // Static files from a document root (`l7 http serve DIR`): GET, HEAD and OPTIONS of files,
 // with Last-Modified, a strong ETag, conditional requests (304/412, RFC 9110 section 13),
 // ranges (206/416, RFC 9110 section 14), index files, redirects of directories to their
-// trailing slash, directory listings, gzip for text, and no escape from the root: the target is decoded once and normalised
-// (target_path.hpp), dotfiles are hidden, and a symlink that leads out of the root is refused
-// unless allowed.
+// trailing slash, directory listings, gzip for text, and no escape from the root: the target is
+// decoded once and normalised (target_path.hpp), dotfiles are hidden, and a symlink that leads out
+// of the root is refused unless allowed.
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <sys/stat.h>
+
+#include "core/result.hpp"
 #include "http/asio/server.hpp"
 #include "http/mime_types.hpp"
 
@@ -47,11 +52,21 @@ class StaticSite {
     Reply handle(const Request& request) const;
 
   private:
-    Reply serve_file(const Request& request, const std::filesystem::path& file) const;
+    // A file or directory opened under the root, and what fstat said of it.
+    struct OpenFile {
+        std::shared_ptr<int> fd;
+        struct stat st;
+    };
+    // Opens `rel` (relative to the root; "" is the root) confined to the root unless
+    // symlinks out of it are allowed; fails with the status to answer (404, 403).
+    Result<OpenFile, int> open_in_root(const std::string& rel, std::string_view target) const;
+    Reply serve_file(const Request& request, const OpenFile& identity,
+                     const std::string& rel) const;
     Reply list_directory(const std::filesystem::path& dir, const std::string& url_path) const;
 
     SiteOptions options_;
     std::filesystem::path real_root_;
+    std::shared_ptr<int> root_fd_;  // O_PATH descriptor of real_root_, the base of every open
     MimeTypes mime_;
 };
 

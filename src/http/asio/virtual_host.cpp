@@ -74,8 +74,7 @@ void VirtualHost::add_writable(std::shared_ptr<const WriteArea> area) {
     writable_.push_back(std::move(area));
 }
 
-Reply VirtualHost::handle(const Request& request, const std::string& body,
-                          const Peer& peer) const {
+Reply VirtualHost::handle(const Request& request, const std::string& body, const Peer& peer) const {
     Reply reply = dispatch(request, body, peer);
     if (reply.response.status >= 400) {
         apply_error_page(reply);
@@ -119,8 +118,8 @@ std::optional<Reply> VirtualHost::redirect(const std::string& path, const std::s
     for (const RedirectRule& rule : redirects_) {
         std::string rest;
         if (rule.from.ends_with("/*")) {
-            const std::string_view prefix = std::string_view(rule.from).substr(
-                0, rule.from.size() - 1);  // keeps the '/'
+            const std::string_view prefix =
+                std::string_view(rule.from).substr(0, rule.from.size() - 1);  // keeps the '/'
             if (!path.starts_with(prefix)) {
                 continue;
             }
@@ -164,9 +163,8 @@ void VirtualHosts::add(const std::vector<std::string>& names, bool is_default,
         }
     }
     // The most specific wildcard first: "*.cs.umass.edu" before "*.umass.edu".
-    std::stable_sort(wildcards_.begin(), wildcards_.end(), [](const auto& a, const auto& b) {
-        return a.first.size() > b.first.size();
-    });
+    std::stable_sort(wildcards_.begin(), wildcards_.end(),
+                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
     if (!default_ || (is_default && !default_is_explicit_)) {
         default_ = host;
         default_is_explicit_ = is_default;

@@ -167,6 +167,28 @@ TEST_F(VirtualHostTest, TextIsGzippedOnTheFlyWithItsOwnEtagAndVary) {
     EXPECT_FALSE(part.response.fields.get("Content-Encoding"));
 }
 
+TEST_F(VirtualHostTest, SymlinksMayPointInsideTheRootButNotOut) {
+    fs::create_symlink(base_ / "b/docs/notes.txt", base_ / "b/absolute-inside.txt");
+    fs::create_symlink("docs/notes.txt", base_ / "b/relative-inside.txt");
+    fs::create_symlink(base_ / "a/index.html", base_ / "b/absolute-out.html");
+    fs::create_symlink("../a", base_ / "b/relative-out");
+    const VirtualHost vhost(host({"b.test"}, "b"));
+    const auto status = [&](const char* path) {
+        return vhost.handle(get(path, "b.test"), "", peer_).response.status;
+    };
+    EXPECT_EQ(status("/absolute-inside.txt"), 200);
+    EXPECT_EQ(status("/relative-inside.txt"), 200);
+    EXPECT_EQ(status("/absolute-out.html"), 403);
+    EXPECT_EQ(status("/relative-out/index.html"), 403);
+    EXPECT_EQ(status("/relative-out/"), 403);
+    EXPECT_EQ(status("/docs/notes.txt/"), 404);  // a file is no directory
+
+    HostConfig open = host({"b.test"}, "b");
+    open.follow_symlinks = true;
+    const VirtualHost follows(open);
+    EXPECT_EQ(follows.handle(get("/absolute-out.html", "b.test"), "", peer_).response.status, 200);
+}
+
 TEST_F(VirtualHostTest, GzipOffSendsIdentity) {
     HostConfig h = host({"b.test"}, "b");
     h.gzip = false;
