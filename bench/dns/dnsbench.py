@@ -18,7 +18,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "socket"))
@@ -134,14 +133,7 @@ def measure(argv):
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
-    window = benchlib.Window(args.server_pid)
-    busy0 = benchlib.busy_cpu_seconds()
-    t0 = os.times()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    t1 = os.times()
-    w = window.close()
-    busy = benchlib.busy_cpu_seconds() - busy0
-    dnsperf_cpu = (t1.children_user + t1.children_system) - (t0.children_user + t0.children_system)
+    proc, w, busy, dnsperf_cpu = benchlib.run_measured(args.server_pid, cmd, timeout=120)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         return 1

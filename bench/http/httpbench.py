@@ -77,14 +77,7 @@ def measure(argv):
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
-    window = benchlib.Window(args.server_pid)
-    busy0 = benchlib.busy_cpu_seconds()
-    t0 = os.times()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    t1 = os.times()
-    w = window.close()
-    busy = benchlib.busy_cpu_seconds() - busy0
-    wrk_cpu = (t1.children_user + t1.children_system) - (t0.children_user + t0.children_system)
+    proc, w, busy, wrk_cpu = benchlib.run_measured(args.server_pid, cmd, timeout=300)
     r = parse_wrk(proc.stdout) if proc.returncode == 0 else {}
     if not r.get("requests") or r.get("p99") is None:
         sys.stderr.write(proc.stdout + proc.stderr)

@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import statistics
+import subprocess
 import sys
 import time
 
@@ -122,6 +123,21 @@ class Window:
             "client_cpu": own,
             "other_cores": max(0, other) / TICK / elapsed,
         }
+
+
+def run_measured(server_pid, cmd, timeout):
+    """Runs the load generator `cmd` to completion while counting CPU time. Returns the
+    CompletedProcess (text output), Window(server_pid).close()'s dict, the machine-wide busy
+    CPU seconds of the run, and the generator's own CPU seconds."""
+    window = Window(server_pid)
+    busy0 = busy_cpu_seconds()
+    t0 = os.times()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    t1 = os.times()
+    w = window.close()
+    busy = busy_cpu_seconds() - busy0
+    load_cpu = (t1.children_user + t1.children_system) - (t0.children_user + t0.children_system)
+    return proc, w, busy, load_cpu
 
 
 def wait_quiet(max_cores=0.1, seconds=2.0, timeout=120.0):
