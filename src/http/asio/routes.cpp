@@ -37,7 +37,10 @@ std::optional<Reply> Routes::dispatch(const Request& request, const std::string&
     if (best == 0) {
         return std::nullopt;
     }
-    const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+    // Both branches are views: a ternary of "GET" and a std::string would make a temporary
+    // string, and the view would outlive it.
+    const std::string_view method =
+        request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
     std::vector<std::string> allowed;
     for (const Route& r : routes_) {
         if (match_strength(r, path) != best) {
