@@ -8,6 +8,7 @@
 
 #include "core/duration.hpp"
 #include "core/log.hpp"
+#include "core/staged_file.hpp"
 #include "dns/asio/client.hpp"
 #include "dns/master.hpp"
 #include "dns/message_text.hpp"
@@ -37,25 +38,16 @@ std::string seconds_text(std::uint32_t s) {
     return format_duration(std::chrono::seconds(s));
 }
 
-// Writes a secondary's copy atomically: a crash leaves the old file or the new, never half.
+// Writes a secondary's copy atomically and durably (core/staged_file: a temporary file,
+// fsync, rename, fsync of the directory): a crash leaves the old file or the new, never half.
 void save_copy(const Zone& zone, const std::string& path) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << "; " << zone.origin().to_text() << " serial " << zone.serial()
-            << ", transferred by l7 (secondary copy)\n";
-        for (const ResourceRecord& rr : zone.records()) {
-            out << format_record(rr) << '\n';
-        }
-        if (!out.flush()) {
-            log::warn("dns", "cannot write " + tmp);
-            return;
-        }
+    std::string text = "; " + zone.origin().to_text() + " serial " + std::to_string(zone.serial()) +
+                       ", transferred by l7 (secondary copy)\n";
+    for (const ResourceRecord& rr : zone.records()) {
+        text += format_record(rr) + '\n';
     }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        log::warn("dns", "cannot replace " + path + ": " + ec.message());
+    if (const std::error_code ec = write_file_atomically(path, text, 0644)) {
+        log::warn("dns", "cannot write " + path + ": " + ec.message());
     }
 }
 
