@@ -12,8 +12,8 @@ void mount_app(const HostConfig& host, Routes& routes) {
         try {
             shop::install_shop(routes, std::move(options));
         } catch (const std::exception& e) {
-            throw config::ConfigError(host.app_database.string() + ": the shop cannot start: " +
-                                      e.what());
+            throw config::ConfigError(host.app_database.string() +
+                                      ": the shop cannot start: " + e.what());
         }
         return;
     }

@@ -68,14 +68,15 @@ bool accepts_gzip(std::optional<std::string_view> accept_encoding) {
 }
 
 bool is_compressible(std::string_view content_type) {
-    const std::string type = ascii_lowercase(trim_ows(content_type.substr(0, content_type.find(';'))));
+    const std::string type =
+        ascii_lowercase(trim_ows(content_type.substr(0, content_type.find(';'))));
     if (type.starts_with("text/")) {
         return true;
     }
     static constexpr std::string_view kTextual[] = {
-        "application/javascript", "application/json", "application/xml",
-        "application/xhtml+xml",  "application/rss+xml", "application/atom+xml",
-        "application/manifest+json", "application/wasm", "image/svg+xml",
+        "application/javascript",    "application/json",    "application/xml",
+        "application/xhtml+xml",     "application/rss+xml", "application/atom+xml",
+        "application/manifest+json", "application/wasm",    "image/svg+xml",
         "application/dash+xml"};
     for (std::string_view t : kTextual) {
         if (type == t) {

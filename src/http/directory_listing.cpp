@@ -40,13 +40,12 @@ std::string format_size(std::uint64_t bytes) {
 
 std::string directory_listing_html(std::string_view path, std::vector<DirectoryEntry> entries,
                                    std::size_t omitted) {
-    std::sort(entries.begin(), entries.end(),
-              [](const DirectoryEntry& a, const DirectoryEntry& b) {
-                  if (a.directory != b.directory) {
-                      return a.directory;
-                  }
-                  return a.name < b.name;
-              });
+    std::sort(entries.begin(), entries.end(), [](const DirectoryEntry& a, const DirectoryEntry& b) {
+        if (a.directory != b.directory) {
+            return a.directory;
+        }
+        return a.name < b.name;
+    });
     const std::size_t shown = std::min(entries.size(), kMaxListingEntries);
     const std::string title = "Index of " + escape_html(path);
     std::string html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + title +

@@ -59,7 +59,9 @@ fs::path existing_file(const config::Table& t, std::string_view key, const fs::p
     return file;
 }
 
-bool is_prefix_pattern(std::string_view p) { return p.size() >= 2 && p.ends_with("/*"); }
+bool is_prefix_pattern(std::string_view p) {
+    return p.size() >= 2 && p.ends_with("/*");
+}
 
 RedirectRule parse_redirect(const config::Table& t) {
     t.allow_only({"from", "to", "status"});
@@ -75,9 +77,8 @@ RedirectRule parse_redirect(const config::Table& t) {
     if (r.to.ends_with('*') && !is_prefix_pattern(r.from)) {
         t.fail("to", "a '*' in 'to' needs a 'from' ending in \"/*\"");
     }
-    if (std::any_of(r.to.begin(), r.to.end(), [](char c) {
-            return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
-        })) {
+    if (std::any_of(r.to.begin(), r.to.end(),
+                    [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; })) {
         t.fail("to", "spaces and control characters are not allowed in a Location");
     }
     r.status = static_cast<int>(t.get_integer("status", 300, 308).value_or(301));
@@ -90,8 +91,7 @@ RedirectRule parse_redirect(const config::Table& t) {
 
 HostConfig parse_host(const config::Table& h, const fs::path& base) {
     h.allow_only({"names", "default", "root", "index", "listing", "dotfiles", "follow_symlinks",
-                  "gzip", "mime_types", "redirect", "error_page", "writable", "app",
-                  "database"});
+                  "gzip", "mime_types", "redirect", "error_page", "writable", "app", "database"});
     HostConfig host;
     for (std::string name : h.get_strings("names")) {
         name = ascii_lowercase(name);
@@ -153,8 +153,7 @@ HostConfig parse_host(const config::Table& h, const fs::path& base) {
         host.writable.push_back(std::move(rule));
     }
     if (auto app = h.get_string("app")) {
-        if (std::find(std::begin(kKnownApps), std::end(kKnownApps), *app) ==
-            std::end(kKnownApps)) {
+        if (std::find(std::begin(kKnownApps), std::end(kKnownApps), *app) == std::end(kKnownApps)) {
             h.fail("app", "'" + *app + "' is not an app l7 has (known: shop)");
         }
         host.app = *app;

@@ -61,12 +61,12 @@ struct HostConfig {
     bool listing = false;
     bool dotfiles = false;
     bool follow_symlinks = false;
-    bool gzip = true;                   // compress text on the fly for clients that accept it
-    std::filesystem::path mime_types;   // extra mappings in mime.types format (optional)
+    bool gzip = true;                  // compress text on the fly for clients that accept it
+    std::filesystem::path mime_types;  // extra mappings in mime.types format (optional)
     std::vector<RedirectRule> redirects;
     std::vector<ErrorPage> error_pages;
     std::vector<WritableRule> writable;
-    std::string app;                    // an in-process application mounted here ("shop")
+    std::string app;                     // an in-process application mounted here ("shop")
     std::filesystem::path app_database;  // its state, for apps that keep one
 };
 

@@ -111,8 +111,7 @@ namespace {
 // after the first '/', '?' or '#' ("/go?to=http://x") belongs to a relative reference.
 bool has_scheme(std::string_view reference) {
     const std::size_t colon = reference.find(':');
-    if (colon == 0 || colon == std::string_view::npos ||
-        reference.find_first_of("/?#") < colon) {
+    if (colon == 0 || colon == std::string_view::npos || reference.find_first_of("/?#") < colon) {
         return false;
     }
     const auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };

@@ -98,8 +98,9 @@ default = true
 }
 
 TEST_F(ServerConfigTest, TheFirstHostIsTheDefaultUnlessOneSaysSo) {
-    const ServerConfig c = parse("[[host]]\nnames=['a.test']\nroot='www'\n"
-                                 "[[host]]\nnames=['b.test']\nroot='shop'\n");
+    const ServerConfig c = parse(
+        "[[host]]\nnames=['a.test']\nroot='www'\n"
+        "[[host]]\nnames=['b.test']\nroot='shop'\n");
     EXPECT_TRUE(c.hosts[0].is_default);
     EXPECT_FALSE(c.hosts[1].is_default);
 }
@@ -107,9 +108,9 @@ TEST_F(ServerConfigTest, TheFirstHostIsTheDefaultUnlessOneSaysSo) {
 TEST_F(ServerConfigTest, MistakesNameTheFileLineAndKey) {
     EXPECT_NE(error_of("[[host]]\nnames=['a.test']\nroot='nowhere'\n").find("sites.toml:3"),
               std::string::npos);
-    EXPECT_NE(error_of("[[host]]\nnames=['a.test']\nroot='www'\nlisting=true\nlistng=1\n")
-                  .find("listng"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of("[[host]]\nnames=['a.test']\nroot='www'\nlisting=true\nlistng=1\n").find("listng"),
+        std::string::npos);
     EXPECT_NE(error_of("[[host]]\nnames=['a b']\nroot='www'\n").find("not a host name"),
               std::string::npos);
     EXPECT_NE(error_of("[[host]]\nnames=['a.test']\nroot='www'\n"
@@ -132,8 +133,7 @@ TEST_F(ServerConfigTest, MistakesNameTheFileLineAndKey) {
                        "from='/a'\nto='/b\r\nSet-Cookie: x'\n")
                   .find("control characters"),
               std::string::npos);
-    EXPECT_NE(error_of("[[host]]\nnames=['a.test']\nroot='www'\napp='wiki'\n")
-                  .find("not an app"),
+    EXPECT_NE(error_of("[[host]]\nnames=['a.test']\nroot='www'\napp='wiki'\n").find("not an app"),
               std::string::npos);
     EXPECT_NE(error_of("listen=['x']\n").find("at least one [[host]]"), std::string::npos);
     EXPECT_NE(error_of("[[host]]\nnames=['a.test']\nroot='www'\n[[host.writable]]\n"
