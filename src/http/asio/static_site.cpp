@@ -82,6 +82,14 @@ StaticSite::StaticSite(SiteOptions options) : options_(std::move(options)) {
 }
 
 Reply StaticSite::handle(const Request& request) const {
+    auto target = parse_target(request.target);
+    if (!target) {
+        return error_reply(status_for(target.error()), describe(target.error()));
+    }
+    return handle(request, *target);
+}
+
+Reply StaticSite::handle(const Request& request, const TargetPath& target) const {
     if (request.method == "OPTIONS") {
         Reply r;
         r.response.status = 204;
@@ -93,27 +101,23 @@ Reply StaticSite::handle(const Request& request) const {
         r.response.fields.add("Allow", std::string(kAllow));
         return r;
     }
-    auto target = parse_target(request.target);
-    if (!target) {
-        return error_reply(status_for(target.error()), describe(target.error()));
-    }
-    if (target->climbed_above_root) {
+    if (target.climbed_above_root) {
         return error_reply(400, "the path climbs above the root");
     }
-    if (target->has_dotfile_segment && !options_.serve_dotfiles) {
+    if (target.has_dotfile_segment && !options_.serve_dotfiles) {
         return error_reply(404);  // hidden: as if it did not exist
     }
-    const std::string rel = target->path.substr(1);  // "docs/a.txt", "docs/", "" (the root)
+    const std::string rel = target.path.substr(1);  // "docs/a.txt", "docs/", "" (the root)
     auto opened = open_in_root(rel, request.target);
     if (!opened) {
         return error_reply(opened.error());
     }
     if (S_ISDIR(opened->st.st_mode)) {
-        if (target->path.back() != '/') {
+        if (target.path.back() != '/') {
             // RFC 9110 15.4.2: the directory lives at its name with a slash.
-            std::string location = percent_encode(target->path, EncodeSet::path) + "/";
-            if (target->has_query) {
-                location += "?" + target->query;
+            std::string location = percent_encode(target.path, EncodeSet::path) + "/";
+            if (target.has_query) {
+                location += "?" + target.query;
             }
             return redirect(301, std::move(location));
         }
@@ -124,7 +128,7 @@ Reply StaticSite::handle(const Request& request) const {
             }
         }
         if (options_.listing) {
-            return list_directory(options_.root / rel, target->path);
+            return list_directory(options_.root / rel, target.path);
         }
         return error_reply(403, "directory listing is off");
     }

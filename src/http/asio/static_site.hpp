@@ -19,6 +19,7 @@
 #include "core/result.hpp"
 #include "http/asio/server.hpp"
 #include "http/mime_types.hpp"
+#include "http/target_path.hpp"
 
 namespace l7::http {
 
@@ -50,6 +51,8 @@ class StaticSite {
     explicit StaticSite(SiteOptions options);
 
     Reply handle(const Request& request) const;
+    // The same for a target the caller has parsed already (a virtual host has).
+    Reply handle(const Request& request, const TargetPath& target) const;
 
   private:
     // A file or directory opened under the root, and what fstat said of it.

@@ -103,14 +103,14 @@ Reply VirtualHost::dispatch(const Request& request, const std::string& body,
         }
         if (area->covers(target->path)) {
             // GET and HEAD are the static site's; its 405 must still list what may be done.
-            Reply reply = site_.handle(request);
+            Reply reply = site_.handle(request, *target);
             if (auto allow = reply.response.fields.get("Allow")) {
                 reply.response.fields.set("Allow", std::string(*allow) + ", PUT, DELETE");
             }
             return reply;
         }
     }
-    return site_.handle(request);
+    return site_.handle(request, *target);
 }
 
 std::optional<Reply> VirtualHost::redirect(const std::string& path, const std::string& query,
