@@ -1,6 +1,9 @@
 #include "http/asio/server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -13,6 +16,7 @@
 #include "http/http_date.hpp"
 #include "http/response_head.hpp"
 #include "http/serializer.hpp"
+#include "net/deadline.hpp"
 #include "net/timeout.hpp"
 
 namespace l7::http {
@@ -86,22 +90,54 @@ bool read_into(std::string& out, const FileBody& file) {
     return true;
 }
 
-asio::awaitable<bool> write_all(tcp::socket& sock, std::string_view data,
-                                std::chrono::milliseconds timeout) {
-    auto written = co_await net::with_timeout(
-        asio::async_write(sock, asio::buffer(data.data(), data.size()), net::as_tuple_awaitable),
-        timeout);
-    co_return written && !std::get<0>(*written);
+struct Connection {
+    tcp::socket sock;
+    const ServerOptions& options;
+    const Handler& handler;
+    trace::Tracer& tracer;
+    Peer peer;
+    std::uint64_t conn;
+    trace::Recorder rec;
+    net::Deadline deadline;
+    // Reads wait here. A request head usually fits; when it fills up, the rest of what the
+    // socket holds is read at once into a larger per-thread buffer (see receive()).
+    std::array<char, 1024> inbox{};
+    bool no_delay = false;  // TCP_NODELAY set
+    bool corked = false;    // TCP_CORK set (on the last response only)
+};
+
+bool would_block(const std::error_code& ec) {
+    return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
+// Writes `data`: first at once (the usual case: the socket has room, and no timer or
+// coroutine suspension is needed), then, for what is left, waiting under write_timeout.
+// `more`: a file follows at once (sendfile), so the kernel may hold these bytes back to fill
+// the file's first segment (MSG_MORE) instead of sending a small one of their own.
+asio::awaitable<bool> write_all(Connection& c, std::string_view data, bool more = false) {
+    std::error_code ec;
+    const std::size_t n =
+        c.sock.send(asio::buffer(data.data(), data.size()), more ? MSG_MORE : 0, ec);
+    if (ec && !would_block(ec)) {
+        co_return false;
+    }
+    data.remove_prefix(n);
+    if (data.empty()) {
+        co_return true;
+    }
+    c.deadline.expires_after(c.options.write_timeout);
+    auto [write_ec, written] = co_await asio::async_write(
+        c.sock, asio::buffer(data.data(), data.size()), net::as_tuple_awaitable);
+    co_return !write_ec;
 }
 
 // sendfile(2): the kernel copies from the page cache to the socket (no user-space copy).
-asio::awaitable<bool> send_file(tcp::socket& sock, const FileBody& file,
-                                std::chrono::milliseconds timeout) {
+asio::awaitable<bool> send_file(Connection& c, const FileBody& file) {
     off_t offset = static_cast<off_t>(file.offset);
     std::uint64_t left = file.length;
     while (left > 0) {
         const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(left, 1 << 20));
-        const ssize_t n = ::sendfile(sock.native_handle(), *file.fd, &offset, chunk);
+        const ssize_t n = ::sendfile(c.sock.native_handle(), *file.fd, &offset, chunk);
         if (n > 0) {
             left -= static_cast<std::uint64_t>(n);
             continue;
@@ -115,24 +151,26 @@ asio::awaitable<bool> send_file(tcp::socket& sock, const FileBody& file,
         if (errno != EAGAIN) {
             co_return false;
         }
-        auto ready = co_await net::with_timeout(
-            sock.async_wait(tcp::socket::wait_write, net::as_tuple_awaitable), timeout);
-        if (!ready || std::get<0>(*ready)) {
+        c.deadline.expires_after(c.options.write_timeout);
+        auto [ec] = co_await c.sock.async_wait(tcp::socket::wait_write, net::as_tuple_awaitable);
+        if (ec) {
             co_return false;
         }
     }
     co_return true;
 }
 
-struct Connection {
-    tcp::socket sock;
-    const ServerOptions& options;
-    const Handler& handler;
-    trace::Tracer& tracer;
-    std::string peer;
-    std::uint64_t conn;
-    trace::Recorder rec;
-};
+void log_access(Connection& c, const Request& request, int status,
+                std::optional<std::uint64_t> sent) {
+    const auto agent = request.fields.get("User-Agent");
+    const auto referer = request.fields.get("Referer");
+    const std::string& peer = c.peer.address();
+    c.options.access_log(
+        peer.substr(0, peer.rfind(':')) + " - - " + clf_time() + " \"" + request.method + " " +
+        request.target + " " + std::string(version_text(request.version)) + "\" " +
+        std::to_string(status) + " " + (sent ? std::to_string(*sent) : std::string("-")) + " " +
+        quoted_or_dash(referer) + " " + quoted_or_dash(agent));
+}
 
 // Sends `reply` for `request`; false when the connection must close.
 asio::awaitable<bool> respond(Connection& c, const Request& request, bool request_keep_alive,
@@ -145,28 +183,29 @@ asio::awaitable<bool> respond(Connection& c, const Request& request, bool reques
     ctx.server = c.options.server_name;
     const std::uint64_t length = reply.body_length();
     const ResponsePlan plan = finish_response(reply.response, ctx, length);
-    const std::string head = serialize(reply.response);
-    if (c.tracer.enabled()) {
-        for (std::string_view line : head_lines(head)) {
-            c.rec.record(trace::Direction::to_client, std::string(line));
-        }
-        c.tracer.flush(c.rec, c.conn, "http", c.peer);
-    }
-    if (c.options.access_log) {
-        const auto agent = request.fields.get("User-Agent");
-        const auto referer = request.fields.get("Referer");
-        const std::size_t colon = c.peer.rfind(':');
-        c.options.access_log(c.peer.substr(0, colon) + " - - " + clf_time() + " \"" +
-                             request.method + " " + request.target + " " +
-                             std::string(version_text(request.version)) + "\" " +
-                             std::to_string(reply.response.status) + " " +
-                             (plan.send_body ? std::to_string(length) : std::string("-")) + " " +
-                             quoted_or_dash(referer) + " " + quoted_or_dash(agent));
+    if (plan.keep_alive && !c.no_delay) {
+        // Responses leave in as few writes as possible already; on a connection that stays
+        // open, Nagle's algorithm would only hold the last segment of one back until the
+        // client's delayed ACK (~40 ms). A connection that closes after this response
+        // needs no option: the close sends everything at once.
+        std::error_code ec;
+        c.sock.set_option(tcp::no_delay(true), ec);
+        c.no_delay = true;
     }
     // The head and the in-memory parts that follow it go out in one write where possible;
     // so do small stretches of files: one segment instead of a head and a sendfile, and for
     // a small file a read costs less than sendfile's set-up.
-    std::string pending = head;
+    std::string pending = serialize(reply.response);
+    if (c.tracer.enabled()) {
+        for (std::string_view line : head_lines(pending)) {
+            c.rec.record(trace::Direction::to_client, std::string(line));
+        }
+        c.tracer.flush(c.rec, c.conn, "http", c.peer.address());
+    }
+    if (c.options.access_log) {
+        log_access(c, request, reply.response.status,
+                   plan.send_body ? std::optional(length) : std::nullopt);
+    }
     for (const BodyPart& part : reply.body) {
         if (!plan.send_body) {
             break;
@@ -178,52 +217,140 @@ asio::awaitable<bool> respond(Connection& c, const Request& request, bool reques
         if (part.file->length <= kCoalesceFileBytes && read_into(pending, *part.file)) {
             continue;
         }
-        if (!pending.empty() && !co_await write_all(c.sock, pending, c.options.write_timeout)) {
+        if (!plan.keep_alive && !c.corked) {
+            // The close that follows sends what is queued and the FIN in one segment, as
+            // long as the file's last stretch is not pushed out alone (see the end).
+            const int on = 1;
+            c.corked =
+                ::setsockopt(c.sock.native_handle(), IPPROTO_TCP, TCP_CORK, &on, sizeof on) == 0;
+        }
+        if (!pending.empty() && !co_await write_all(c, pending, true)) {
             co_return false;
         }
         pending.clear();
-        if (!co_await send_file(c.sock, *part.file, c.options.write_timeout)) {
+        if (!co_await send_file(c, *part.file)) {
             co_return false;
         }
     }
-    if (!pending.empty() && !co_await write_all(c.sock, pending, c.options.write_timeout)) {
+    // Before a close, MSG_MORE holds the last bytes back so that they leave with the FIN:
+    // one segment (and one ACK) fewer per connection.
+    if (!pending.empty() && !co_await write_all(c, pending, !plan.keep_alive)) {
         co_return false;
     }
     co_return plan.keep_alive;
+}
+
+enum class Received { data, eof, timed_out, closed };
+
+// Hands the `n` bytes read into the inbox to the parser; when they filled it, takes the
+// rest of what the socket holds now (a long head, a body) through a larger buffer.
+void deliver(Connection& c, RequestParser& parser, std::size_t n,
+             Clock::time_point& head_deadline) {
+    if (parser.idle()) {
+        head_deadline = Clock::now() + c.options.header_timeout;
+    }
+    parser.receive(std::string_view(c.inbox.data(), n));
+    if (n == c.inbox.size()) {
+        thread_local std::array<char, 16384> more;
+        std::error_code ec;
+        const std::size_t m = c.sock.read_some(asio::buffer(more), ec);
+        if (!ec) {
+            parser.receive(std::string_view(more.data(), m));
+        }
+    }
+}
+
+// Reads what the socket holds, without waiting; nullopt when that is nothing yet.
+std::optional<Received> receive_now(Connection& c, RequestParser& parser,
+                                    Clock::time_point& head_deadline) {
+    std::error_code ec;
+    const std::size_t n = c.sock.read_some(asio::buffer(c.inbox), ec);
+    if (would_block(ec)) {
+        return std::nullopt;
+    }
+    if (ec == asio::error::eof) {
+        parser.receive_eof();
+        return Received::eof;
+    }
+    if (ec) {
+        return Received::closed;
+    }
+    deliver(c, parser, n, head_deadline);
+    return Received::data;
+}
+
+// Waits for bytes (under the deadline already set) and hands them to the parser.
+asio::awaitable<Received> receive(Connection& c, RequestParser& parser,
+                                  Clock::time_point& head_deadline) {
+    auto [ec, n] = co_await c.sock.async_read_some(asio::buffer(c.inbox), net::as_tuple_awaitable);
+    if (ec == asio::error::eof) {
+        parser.receive_eof();
+        co_return Received::eof;
+    }
+    if (ec) {
+        co_return c.deadline.expired() ? Received::timed_out : Received::closed;
+    }
+    deliver(c, parser, n, head_deadline);
+    co_return Received::data;
+}
+
+// After an error reply the client may still be sending (the rest of a body, pipelined
+// requests). Closing with unread bytes makes the kernel send a reset, which can destroy the
+// reply before the client reads it; so, as RFC 9112 9.6 advises, half-close first and read
+// and discard until the client closes too, for a bounded time and amount.
+asio::awaitable<void> linger(Connection& c) {
+    constexpr std::size_t kMaxDiscard = 64 * 1024;
+    constexpr auto kMaxLinger = std::chrono::seconds(2);
+    std::error_code ec;
+    c.sock.shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) {
+        co_return;
+    }
+    c.deadline.expires_after(kMaxLinger);
+    for (std::size_t discarded = 0; discarded < kMaxDiscard;) {
+        auto [read_ec, n] =
+            co_await c.sock.async_read_some(asio::buffer(c.inbox), net::as_tuple_awaitable);
+        if (read_ec) {
+            break;  // end of stream, an error, or the deadline
+        }
+        discarded += n;
+    }
 }
 
 asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                                        std::shared_ptr<const ServerOptions> options,
                                        std::shared_ptr<const Handler> handler,
                                        trace::Tracer& tracer) {
-    std::error_code ec;
-    const auto remote = sock.remote_endpoint(ec);
+    const auto executor = sock.get_executor();
     Connection c{std::move(sock),
                  *options,
                  *handler,
                  tracer,
-                 ec ? "?" : endpoint_text(remote),
+                 Peer(),
                  trace::Tracer::next_connection_id(),
-                 {}};
+                 {},
+                 net::Deadline(executor, [&c] {
+                     std::error_code ignored;
+                     c.sock.cancel(ignored);
+                 })};
+    c.peer = Peer(&c.sock);
     c.rec.enable(tracer.enabled());
-    c.sock.native_non_blocking(true, ec);
-    c.sock.non_blocking(true, ec);  // read_some below returns would_block, never waits
-    // Responses leave in as few writes as possible already; Nagle's algorithm would only hold
-    // a response's last segment back until the client's delayed ACK (~40 ms).
-    c.sock.set_option(tcp::no_delay(true), ec);
+    std::error_code ec;
+    // Non-blocking for asio's own operations and for the direct write_some/read_some above,
+    // which then return would_block instead of waiting.
+    c.sock.non_blocking(true, ec);
     auto guard = task.on_interrupt([&c] {
         std::error_code ignored;
         c.sock.cancel(ignored);
     });
     RequestParser parser(options->limits);
-    // Reads go into this thread's buffer once the socket is readable, and the parser keeps
-    // only the bytes it has not used: an idle connection holds no read buffer.
-    thread_local std::array<char, 16384> buffer;
-    std::optional<Request> request;  // the one whose body is being read
+    const Request* request = nullptr;  // the one whose body is being read (in the parser)
     bool request_keep_alive = true;
     std::string body;
     Clock::time_point head_deadline{};
     bool open = true;
+    bool lingering = false;  // closing after an error: the client may still be sending
+    bool first_read = true;
     while (open) {
         Event e = parser.next();
         switch (e.kind) {
@@ -232,61 +359,42 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                     open = false;
                     break;
                 }
+                if (first_read) {
+                    // A client usually sends its first request with (or right after) the
+                    // connection: reading it at once needs no timer, and a connection that
+                    // closes after one response never arms one.
+                    first_read = false;
+                    if (auto got = receive_now(c, parser, head_deadline)) {
+                        open = *got != Received::closed;
+                        break;
+                    }
+                }
                 // A new request's head must be complete by its deadline; between requests the
                 // idle timeout applies; inside a body, each read gets the idle timeout.
                 const bool idle = parser.idle();
-                if (idle) {
-                    head_deadline = {};
-                }
-                auto wait = options->idle_timeout;
-                if (!idle && !request) {
-                    if (head_deadline == Clock::time_point{}) {
-                        head_deadline = Clock::now() + options->header_timeout;
-                    }
-                    wait = std::chrono::duration_cast<std::chrono::milliseconds>(head_deadline -
-                                                                                 Clock::now());
-                    if (wait.count() <= 0) {
-                        wait = std::chrono::milliseconds(1);
-                    }
+                const bool in_head = !idle && request == nullptr;
+                if (in_head) {
+                    c.deadline.expires_at(head_deadline);
+                } else {
+                    c.deadline.expires_after(options->idle_timeout);
                 }
                 task.set_idle(idle);
-                auto readable = co_await net::with_timeout(
-                    c.sock.async_wait(tcp::socket::wait_read, net::as_tuple_awaitable), wait);
+                const Received got = co_await receive(c, parser, head_deadline);
                 task.set_idle(false);
-                if (!readable) {
-                    if (!idle) {
-                        log::info("http", c.peer + ": request not complete within " +
-                                              std::to_string(wait.count()) + " ms: 408");
-                        Request none;
-                        none.method = "GET";
-                        (void)co_await respond(c, none, false, error_reply(408));
-                    }
-                    open = false;
-                    break;
+                if (got == Received::timed_out && !idle) {
+                    log::info("http", c.peer.address() + ": request not complete in time: 408");
+                    Request none;
+                    none.method = "GET";
+                    (void)co_await respond(c, none, false, error_reply(408));
+                    lingering = true;
                 }
-                if (std::get<0>(*readable)) {
+                if (got == Received::timed_out || got == Received::closed) {
                     open = false;
-                    break;
-                }
-                std::error_code read_ec;
-                const std::size_t n = c.sock.read_some(asio::buffer(buffer), read_ec);
-                if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
-                    break;  // woken without data: wait again
-                }
-                if (read_ec == asio::error::eof) {
-                    parser.receive_eof();
-                } else if (read_ec) {
-                    open = false;
-                } else {
-                    if (parser.idle()) {
-                        head_deadline = Clock::now() + options->header_timeout;
-                    }
-                    parser.receive(std::string_view(buffer.data(), n));
                 }
                 break;
             }
             case Event::Kind::head:
-                request = parser.request();
+                request = &parser.request();
                 request_keep_alive = parser.keep_alive();
                 body.clear();
                 if (c.tracer.enabled()) {
@@ -298,8 +406,7 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                     }
                 }
                 if (parser.expects_continue() &&
-                    !co_await write_all(c.sock, "HTTP/1.1 100 Continue\r\n\r\n",
-                                        options->write_timeout)) {
+                    !co_await write_all(c, "HTTP/1.1 100 Continue\r\n\r\n")) {
                     open = false;
                 }
                 break;
@@ -307,9 +414,9 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                 body.append(e.data);
                 break;
             case Event::Kind::end: {
-                Reply reply = c.handler(*request, body, Peer{c.peer});
+                Reply reply = c.handler(*request, body, c.peer);
                 open = co_await respond(c, *request, request_keep_alive, std::move(reply));
-                request.reset();
+                request = nullptr;
                 head_deadline = {};
                 if (task.draining()) {
                     open = false;
@@ -317,13 +424,15 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                 break;
             }
             case Event::Kind::error: {
-                log::info("http", c.peer + ": " + std::to_string(e.status) + " for " + e.why);
-                Request failed = request.value_or(Request{});
+                log::info("http",
+                          c.peer.address() + ": " + std::to_string(e.status) + " for " + e.why);
+                Request failed = request ? *request : Request{};
                 if (failed.method.empty()) {
                     failed.method = "GET";
                 }
                 (void)co_await respond(c, failed, false, error_reply(e.status, e.why));
                 open = false;
+                lingering = true;
                 break;
             }
             case Event::Kind::closed:
@@ -331,12 +440,25 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                 break;
         }
     }
-    c.tracer.flush(c.rec, c.conn, "http", c.peer);
-    c.sock.shutdown(tcp::socket::shutdown_send, ec);
+    if (c.tracer.enabled()) {
+        c.tracer.flush(c.rec, c.conn, "http", c.peer.address());
+    }
+    if (lingering) {
+        co_await linger(c);
+    }
     c.sock.close(ec);
 }
 
 }  // namespace
+
+const std::string& Peer::address() const {
+    if (!address_) {
+        std::error_code ec;
+        const auto remote = socket_ ? socket_->remote_endpoint(ec) : tcp::endpoint{};
+        address_ = socket_ && !ec ? endpoint_text(remote) : "?";
+    }
+    return *address_;
+}
 
 std::uint64_t Reply::body_length() const {
     std::uint64_t n = 0;

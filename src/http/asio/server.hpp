@@ -41,8 +41,18 @@ struct Reply {
 };
 
 // What the handler knows of the client.
-struct Peer {
-    std::string address;  // ADDR:PORT
+class Peer {
+  public:
+    Peer() = default;
+    explicit Peer(std::string address) : address_(std::move(address)) {}
+    // The address is looked up (getpeername) when first asked for: most requests never do.
+    explicit Peer(const asio::ip::tcp::socket* socket) : socket_(socket) {}
+
+    const std::string& address() const;  // ADDR:PORT, or "?" when unknown
+
+  private:
+    const asio::ip::tcp::socket* socket_ = nullptr;
+    mutable std::optional<std::string> address_;
 };
 
 // Answers one request; `body` holds its whole body (bounded by the parser's limit).

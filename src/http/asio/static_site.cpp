@@ -181,27 +181,37 @@ Result<StaticSite::OpenFile, int> StaticSite::open_in_root(const std::string& re
 
 Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
                              const std::string& rel) const {
+    const std::string_view name = std::string_view(rel).substr(rel.rfind('/') + 1);
+    const std::string type(mime_.for_path(name));
+    const bool client_gzip = accepts_gzip(request.fields.get("Accept-Encoding"));
     // A precompressed sibling (FILE.gz) is the gzip representation of FILE (RFC 9110 8.4).
-    auto gz_file = open_in_root(rel + ".gz", request.target);
-    const bool has_gz = gz_file && S_ISREG(gz_file->st.st_mode);
-    const bool gzip = has_gz && accepts_gzip(request.fields.get("Accept-Encoding"));
+    // It is looked for when the client could take it, and for text types, where a response
+    // varies with Accept-Encoding anyway. A binary type's identity response to a client that
+    // does not take gzip then goes without Vary: a cache that keeps it serves that identity
+    // response to everyone, which is correct, and saves a failing open per request.
+    std::optional<OpenFile> gz_file;
+    if (client_gzip || is_compressible(type)) {
+        if (auto opened = open_in_root(rel + ".gz", request.target);
+            opened && S_ISREG(opened->st.st_mode)) {
+            gz_file = std::move(*opened);
+        }
+    }
+    const bool has_gz = gz_file.has_value();
+    const bool gzip = has_gz && client_gzip;
     const OpenFile& chosen = gzip ? *gz_file : identity;
     const int fd = *chosen.fd;
     const auto owned = chosen.fd;
     const struct stat& st = chosen.st;
-    const std::string_view name = std::string_view(rel).substr(rel.rfind('/') + 1);
     const auto size = static_cast<std::uint64_t>(st.st_size);
     const std::int64_t mtime_ns =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     std::string etag = make_etag(size, mtime_ns, static_cast<std::uint64_t>(st.st_ino));
     const std::int64_t mtime = st.st_mtim.tv_sec;
-    const std::string type(mime_.for_path(name));
     // Compressing on the fly makes another representation of the same file, so it gets its
     // own strong ETag (RFC 9110 8.8.3): a cache keeps both apart, and If-None-Match works.
     const bool compressible = !has_gz && options_.gzip_on_the_fly && is_compressible(type) &&
                               size >= kMinGzipSize && size <= kMaxGzipSize;
-    const bool gzip_now = compressible && accepts_gzip(request.fields.get("Accept-Encoding")) &&
-                          !request.fields.get("Range");
+    const bool gzip_now = compressible && client_gzip && !request.fields.get("Range");
     if (gzip_now) {
         etag.insert(etag.size() - 1, "-gzip");
     }

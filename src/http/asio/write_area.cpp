@@ -145,7 +145,7 @@ Reply WriteArea::handle(const Request& request, const std::string& body, const P
     }
 
     // RFC 7617: credentials first, so that a stranger learns nothing about the files.
-    const std::string what = peer.address + " " + request.method + " " + request.target;
+    const std::string what = peer.address() + " " + request.method + " " + request.target;
     const auto credentials = basic_credentials(request.fields);
     std::string refusal;
     if (!credentials) {

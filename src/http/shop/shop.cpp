@@ -108,7 +108,7 @@ class Shop {
             return reply;
         } catch (const std::exception& e) {
             log::error("shop",
-                       r.peer.address + ": " + r.request.method + " " + r.path + ": " + e.what());
+                       r.peer.address() + ": " + r.request.method + " " + r.path + ": " + e.what());
             Reply reply = error_reply(500, "The shop's database failed; try again later.");
             reply.response.fields.set("Cache-Control", "no-store");
             return reply;
@@ -221,7 +221,7 @@ class Shop {
         if (v.session.id.empty()) {
             if (!offered.empty()) {
                 // The value is not logged: an expired sid was once a credential.
-                log::info("shop", r.peer.address + ": " +
+                log::info("shop", r.peer.address() + ": " +
                                       (well_formed ? "unknown or expired" : "malformed") +
                                       " sid cookie, replaced by a new session");
             }
