@@ -167,15 +167,11 @@ asio::ip::tcp::endpoint Runtime::listen_tcp(const HostPort& address, TcpHandler 
                         continue;
                     }
                     listener->connections.fetch_add(1);
-                    auto shared_socket = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
-                    w.tasks.spawn([shared_handler, shared_socket,
-                                   listener](Task& task) -> asio::awaitable<void> {
-                        struct Release {
-                            Listener& l;
-                            ~Release() { l.connections.fetch_sub(1); }
-                        } release{*listener};
-                        co_await (*shared_handler)(std::move(*shared_socket), task);
-                    });
+                    // The handler lives until its connection ends (on_end holds it), even
+                    // when the listener has closed: a coroutine lambda's frame refers to it.
+                    w.tasks.launch(
+                        [&](Task& task) { return (*shared_handler)(std::move(socket), task); },
+                        [listener, shared_handler] { listener->connections.fetch_sub(1); });
                 }
             },
             asio::detached);

@@ -7,26 +7,33 @@
 
 namespace l7::net {
 
-void TaskGroup::spawn(Body body) {
+std::list<Task>::iterator TaskGroup::add() {
     tasks_.emplace_back();
     auto it = std::prev(tasks_.end());
     it->group_ = this;
     live_.fetch_add(1);
+    return it;
+}
+
+void TaskGroup::end(std::list<Task>::iterator it, const std::exception_ptr& e) {
+    if (e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::error("runtime", std::string("task ended with an error: ") + ex.what());
+        }
+    }
+    tasks_.erase(it);
+    live_.fetch_sub(1);
+}
+
+void TaskGroup::spawn(Body body) {
+    auto it = add();
     // The body is moved into the coroutine's lambda so it outlives the first suspension.
     asio::co_spawn(
         io_,
         [body = std::move(body), &task = *it]() -> asio::awaitable<void> { co_await body(task); },
-        [this, it](std::exception_ptr e) {
-            if (e) {
-                try {
-                    std::rethrow_exception(e);
-                } catch (const std::exception& ex) {
-                    log::error("runtime", std::string("task ended with an error: ") + ex.what());
-                }
-            }
-            tasks_.erase(it);
-            live_.fetch_sub(1);
-        });
+        [this, it](std::exception_ptr e) { end(it, e); });
 }
 
 void TaskGroup::drain() {

@@ -67,7 +67,7 @@ std::string quoted_or_dash(std::optional<std::string_view> v) {
     return out + "\"";
 }
 
-// File parts up to this size are read and sent with the head (see respond()).
+// File parts up to this size are read and sent with the head (see pump()).
 constexpr std::uint64_t kCoalesceFileBytes = 64 * 1024;
 
 // Appends the file stretch to `out`; false (and `out` as it was) when it cannot be read whole.
@@ -110,54 +110,115 @@ bool would_block(const std::error_code& ec) {
     return ec == asio::error::would_block || ec == asio::error::try_again;
 }
 
-// Writes `data`: first at once (the usual case: the socket has room, and no timer or
-// coroutine suspension is needed), then, for what is left, waiting under write_timeout.
-// `more`: a file follows at once (sendfile), so the kernel may hold these bytes back to fill
-// the file's first segment (MSG_MORE) instead of sending a small one of their own.
-asio::awaitable<bool> write_all(Connection& c, std::string_view data, bool more = false) {
-    std::error_code ec;
-    const std::size_t n =
-        c.sock.send(asio::buffer(data.data(), data.size()), more ? MSG_MORE : 0, ec);
-    if (ec && !would_block(ec)) {
-        co_return false;
+// A response on its way out: the bytes not yet sent, then the rest of the body. Most
+// responses leave in one go without waiting (pump() below), so no coroutine frame, timer
+// or suspension is spent on them; only a response the socket cannot take at once goes on
+// in send_rest().
+struct Outgoing {
+    std::string pending;   // head, in-memory parts, small file stretches
+    std::size_t sent = 0;  // of `pending`
+    std::vector<BodyPart> parts;
+    std::size_t next_part = 0;
+    std::optional<FileBody> file;  // being sent with sendfile, after `pending`
+    bool closing = false;          // the connection closes after this response
+};
+
+void cork(Connection& c) {
+    // The close that follows sends what is queued and the FIN in one segment, as long as
+    // the file's last stretch is not pushed out alone.
+    if (!c.corked) {
+        const int on = 1;
+        c.corked = ::setsockopt(c.sock.native_handle(), IPPROTO_TCP, TCP_CORK, &on, sizeof on) == 0;
     }
-    data.remove_prefix(n);
-    if (data.empty()) {
-        co_return true;
-    }
-    c.deadline.expires_after(c.options.write_timeout);
-    auto [write_ec, written] = co_await asio::async_write(
-        c.sock, asio::buffer(data.data(), data.size()), net::as_tuple_awaitable);
-    co_return !write_ec;
 }
 
-// sendfile(2): the kernel copies from the page cache to the socket (no user-space copy).
-asio::awaitable<bool> send_file(Connection& c, const FileBody& file) {
-    off_t offset = static_cast<off_t>(file.offset);
-    std::uint64_t left = file.length;
-    while (left > 0) {
-        const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(left, 1 << 20));
-        const ssize_t n = ::sendfile(c.sock.native_handle(), *file.fd, &offset, chunk);
-        if (n > 0) {
-            left -= static_cast<std::uint64_t>(n);
-            continue;
+enum class Progress { done, blocked, failed };
+
+// Sends as much of `out` as the socket takes now.
+Progress pump(Connection& c, Outgoing& out) {
+    const int fd = c.sock.native_handle();
+    for (;;) {
+        // In-memory parts and small file stretches join the pending bytes: one segment
+        // instead of a head and a sendfile, and for a small file a read costs less than
+        // sendfile's set-up. A larger file is sent with sendfile after them.
+        while (!out.file && out.next_part < out.parts.size()) {
+            BodyPart& part = out.parts[out.next_part++];
+            if (!part.file) {
+                out.pending += part.bytes;
+            } else if (part.file->length > kCoalesceFileBytes ||
+                       !read_into(out.pending, *part.file)) {
+                if (out.closing) {
+                    cork(c);
+                }
+                out.file = std::move(part.file);
+                break;
+            }
         }
-        if (n == 0) {
-            co_return false;  // the file shrank under us
+        if (out.sent < out.pending.size()) {
+            // MSG_MORE: a file follows (its first segment may take these bytes along), or
+            // the connection closes (they may leave with the FIN).
+            const int more = out.file || out.closing ? MSG_MORE : 0;
+            const ssize_t n = ::send(fd, out.pending.data() + out.sent,
+                                     out.pending.size() - out.sent, MSG_NOSIGNAL | more);
+            if (n >= 0) {
+                out.sent += static_cast<std::size_t>(n);
+                continue;
+            }
+            if (errno == EINTR) {
+                continue;
+            }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? Progress::blocked : Progress::failed;
         }
-        if (errno == EINTR) {
-            continue;
+        out.pending.clear();
+        out.sent = 0;
+        if (out.file) {
+            if (out.file->length == 0) {
+                out.file.reset();
+                continue;
+            }
+            // sendfile(2): the kernel copies from the page cache to the socket.
+            off_t offset = static_cast<off_t>(out.file->offset);
+            const std::size_t chunk =
+                static_cast<std::size_t>(std::min<std::uint64_t>(out.file->length, 1 << 20));
+            const ssize_t n = ::sendfile(fd, *out.file->fd, &offset, chunk);
+            if (n > 0) {
+                out.file->offset += static_cast<std::uint64_t>(n);
+                out.file->length -= static_cast<std::uint64_t>(n);
+                continue;
+            }
+            if (n == 0) {
+                return Progress::failed;  // the file shrank under us
+            }
+            if (errno == EINTR) {
+                continue;
+            }
+            return errno == EAGAIN ? Progress::blocked : Progress::failed;
         }
-        if (errno != EAGAIN) {
-            co_return false;
+        if (out.next_part == out.parts.size()) {
+            return Progress::done;
         }
+    }
+}
+
+Outgoing interim(std::string head) {
+    Outgoing out;
+    out.pending = std::move(head);
+    return out;
+}
+
+// The rest of a response the socket could not take at once, each wait under write_timeout.
+asio::awaitable<bool> send_rest(Connection& c, Outgoing& out) {
+    for (;;) {
         c.deadline.expires_after(c.options.write_timeout);
         auto [ec] = co_await c.sock.async_wait(tcp::socket::wait_write, net::as_tuple_awaitable);
         if (ec) {
             co_return false;
         }
+        const Progress p = pump(c, out);
+        if (p != Progress::blocked) {
+            co_return p == Progress::done;
+        }
     }
-    co_return true;
 }
 
 void log_access(Connection& c, const Request& request, int status,
@@ -172,9 +233,9 @@ void log_access(Connection& c, const Request& request, int status,
         quoted_or_dash(referer) + " " + quoted_or_dash(agent));
 }
 
-// Sends `reply` for `request`; false when the connection must close.
-asio::awaitable<bool> respond(Connection& c, const Request& request, bool request_keep_alive,
-                              Reply reply) {
+// Finishes the head of `reply` for `request` (and logs and traces it); what is to be sent.
+Outgoing prepare_response(Connection& c, const Request& request, bool request_keep_alive,
+                          Reply reply) {
     ResponseContext ctx;
     ctx.method = request.method;
     ctx.version = request.version;
@@ -192,12 +253,14 @@ asio::awaitable<bool> respond(Connection& c, const Request& request, bool reques
         c.sock.set_option(tcp::no_delay(true), ec);
         c.no_delay = true;
     }
-    // The head and the in-memory parts that follow it go out in one write where possible;
-    // so do small stretches of files: one segment instead of a head and a sendfile, and for
-    // a small file a read costs less than sendfile's set-up.
-    std::string pending = serialize(reply.response);
+    Outgoing out;
+    out.pending = serialize(reply.response);
+    out.closing = !plan.keep_alive;
+    if (plan.send_body) {
+        out.parts = std::move(reply.body);
+    }
     if (c.tracer.enabled()) {
-        for (std::string_view line : head_lines(pending)) {
+        for (std::string_view line : head_lines(out.pending)) {
             c.rec.record(trace::Direction::to_client, std::string(line));
         }
         c.tracer.flush(c.rec, c.conn, "http", c.peer.address());
@@ -206,38 +269,7 @@ asio::awaitable<bool> respond(Connection& c, const Request& request, bool reques
         log_access(c, request, reply.response.status,
                    plan.send_body ? std::optional(length) : std::nullopt);
     }
-    for (const BodyPart& part : reply.body) {
-        if (!plan.send_body) {
-            break;
-        }
-        if (!part.file) {
-            pending += part.bytes;
-            continue;
-        }
-        if (part.file->length <= kCoalesceFileBytes && read_into(pending, *part.file)) {
-            continue;
-        }
-        if (!plan.keep_alive && !c.corked) {
-            // The close that follows sends what is queued and the FIN in one segment, as
-            // long as the file's last stretch is not pushed out alone (see the end).
-            const int on = 1;
-            c.corked =
-                ::setsockopt(c.sock.native_handle(), IPPROTO_TCP, TCP_CORK, &on, sizeof on) == 0;
-        }
-        if (!pending.empty() && !co_await write_all(c, pending, true)) {
-            co_return false;
-        }
-        pending.clear();
-        if (!co_await send_file(c, *part.file)) {
-            co_return false;
-        }
-    }
-    // Before a close, MSG_MORE holds the last bytes back so that they leave with the FIN:
-    // one segment (and one ACK) fewer per connection.
-    if (!pending.empty() && !co_await write_all(c, pending, !plan.keep_alive)) {
-        co_return false;
-    }
-    co_return plan.keep_alive;
+    return out;
 }
 
 enum class Received { data, eof, timed_out, closed };
@@ -279,19 +311,27 @@ std::optional<Received> receive_now(Connection& c, RequestParser& parser,
     return Received::data;
 }
 
-// Waits for bytes (under the deadline already set) and hands them to the parser.
-asio::awaitable<Received> receive(Connection& c, RequestParser& parser,
-                                  Clock::time_point& head_deadline) {
-    auto [ec, n] = co_await c.sock.async_read_some(asio::buffer(c.inbox), net::as_tuple_awaitable);
+// What a read that waited brought: bytes for the parser, the end, or nothing.
+Received after_wait(Connection& c, RequestParser& parser, std::error_code ec, std::size_t n,
+                    Clock::time_point& head_deadline) {
     if (ec == asio::error::eof) {
         parser.receive_eof();
-        co_return Received::eof;
+        return Received::eof;
     }
     if (ec) {
-        co_return c.deadline.expired() ? Received::timed_out : Received::closed;
+        return c.deadline.expired() ? Received::timed_out : Received::closed;
     }
     deliver(c, parser, n, head_deadline);
-    co_return Received::data;
+    return Received::data;
+}
+
+// Sends a response off the hot path (an interim 100, an error); false when it failed.
+asio::awaitable<bool> send(Connection& c, Outgoing out) {
+    const Progress p = pump(c, out);
+    if (p == Progress::blocked) {
+        co_return co_await send_rest(c, out);
+    }
+    co_return p == Progress::done;
 }
 
 // After an error reply the client may still be sending (the rest of a body, pipelined
@@ -379,13 +419,15 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                     c.deadline.expires_after(options->idle_timeout);
                 }
                 task.set_idle(idle);
-                const Received got = co_await receive(c, parser, head_deadline);
+                auto [read_ec, n] =
+                    co_await c.sock.async_read_some(asio::buffer(c.inbox), net::as_tuple_awaitable);
+                const Received got = after_wait(c, parser, read_ec, n, head_deadline);
                 task.set_idle(false);
                 if (got == Received::timed_out && !idle) {
                     log::info("http", c.peer.address() + ": request not complete in time: 408");
                     Request none;
                     none.method = "GET";
-                    (void)co_await respond(c, none, false, error_reply(408));
+                    (void)co_await send(c, prepare_response(c, none, false, error_reply(408)));
                     lingering = true;
                 }
                 if (got == Received::timed_out || got == Received::closed) {
@@ -406,7 +448,7 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                     }
                 }
                 if (parser.expects_continue() &&
-                    !co_await write_all(c, "HTTP/1.1 100 Continue\r\n\r\n")) {
+                    !co_await send(c, interim("HTTP/1.1 100 Continue\r\n\r\n"))) {
                     open = false;
                 }
                 break;
@@ -415,7 +457,14 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                 break;
             case Event::Kind::end: {
                 Reply reply = c.handler(*request, body, c.peer);
-                open = co_await respond(c, *request, request_keep_alive, std::move(reply));
+                Outgoing out = prepare_response(c, *request, request_keep_alive, std::move(reply));
+                const Progress p = pump(c, out);
+                bool sent = p == Progress::done;
+                if (p == Progress::blocked) {
+                    // Only a response the socket cannot take at once costs a wait.
+                    sent = co_await send_rest(c, out);
+                }
+                open = sent && !out.closing;
                 request = nullptr;
                 head_deadline = {};
                 if (task.draining()) {
@@ -430,7 +479,8 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                 if (failed.method.empty()) {
                     failed.method = "GET";
                 }
-                (void)co_await respond(c, failed, false, error_reply(e.status, e.why));
+                (void)co_await send(
+                    c, prepare_response(c, failed, false, error_reply(e.status, e.why)));
                 open = false;
                 lingering = true;
                 break;
