@@ -6,11 +6,17 @@ namespace l7::http {
 namespace {
 
 void append_fields(std::string& out, const Fields& fields) {
+    static constexpr std::string_view kBreaking("\r\n\0", 3);
     for (const Field& f : fields.all()) {
         out += f.name;
         out += ": ";
-        for (char c : f.value) {
-            out += (c == '\r' || c == '\n' || c == '\0') ? ' ' : c;
+        // A CR, LF or NUL in a value would end the field (or the head) early: each becomes a
+        // space. Values almost never hold one, so they are copied whole when they do not.
+        const std::size_t at = out.size();
+        out += f.value;
+        for (std::size_t i = out.find_first_of(kBreaking, at); i != std::string::npos;
+             i = out.find_first_of(kBreaking, i + 1)) {
+            out[i] = ' ';
         }
         out += "\r\n";
     }
@@ -23,9 +29,11 @@ std::string serialize(const Response& response) {
     std::string out;
     out.reserve(128 + response.fields.size() * 32);
     out += version_text(response.version);
-    char status[8];
-    std::snprintf(status, sizeof status, " %03d ", response.status);
-    out += status;
+    const int code = response.status >= 100 && response.status <= 999 ? response.status : 500;
+    const char status[] = {' ', static_cast<char>('0' + code / 100),
+                           static_cast<char>('0' + code / 10 % 10),
+                           static_cast<char>('0' + code % 10), ' '};
+    out.append(status, sizeof status);
     out += response.reason.empty() ? reason_phrase(response.status) : response.reason;
     out += "\r\n";
     append_fields(out, response.fields);

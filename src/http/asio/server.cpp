@@ -106,10 +106,6 @@ struct Connection {
     bool corked = false;    // TCP_CORK set (on the last response only)
 };
 
-bool would_block(const std::error_code& ec) {
-    return ec == asio::error::would_block || ec == asio::error::try_again;
-}
-
 // A response on its way out: the bytes not yet sent, then the rest of the body. Most
 // responses leave in one go without waiting (pump() below), so no coroutine frame, timer
 // or suspension is spent on them; only a response the socket cannot take at once goes on
@@ -158,8 +154,9 @@ Progress pump(Connection& c, Outgoing& out) {
             // MSG_MORE: a file follows (its first segment may take these bytes along), or
             // the connection closes (they may leave with the FIN).
             const int more = out.file || out.closing ? MSG_MORE : 0;
-            const ssize_t n = ::send(fd, out.pending.data() + out.sent,
-                                     out.pending.size() - out.sent, MSG_NOSIGNAL | more);
+            const ssize_t n =
+                ::send(fd, out.pending.data() + out.sent, out.pending.size() - out.sent,
+                       MSG_NOSIGNAL | MSG_DONTWAIT | more);
             if (n >= 0) {
                 out.sent += static_cast<std::size_t>(n);
                 continue;
@@ -175,6 +172,10 @@ Progress pump(Connection& c, Outgoing& out) {
             if (out.file->length == 0) {
                 out.file.reset();
                 continue;
+            }
+            if (!c.sock.non_blocking()) {
+                std::error_code ec;
+                c.sock.non_blocking(true, ec);  // else sendfile would wait for room
             }
             // sendfile(2): the kernel copies from the page cache to the socket.
             off_t offset = static_cast<off_t>(out.file->offset);
@@ -284,31 +285,29 @@ void deliver(Connection& c, RequestParser& parser, std::size_t n,
     parser.receive(std::string_view(c.inbox.data(), n));
     if (n == c.inbox.size()) {
         thread_local std::array<char, 16384> more;
-        std::error_code ec;
-        const std::size_t m = c.sock.read_some(asio::buffer(more), ec);
-        if (!ec) {
-            parser.receive(std::string_view(more.data(), m));
-        }
+        const ssize_t m = ::recv(c.sock.native_handle(), more.data(), more.size(), MSG_DONTWAIT);
+        if (m > 0) {
+            parser.receive(std::string_view(more.data(), static_cast<std::size_t>(m)));
+        }  // else: nothing now, the end, or an error; the next read sees the end or error again
     }
 }
 
 // Reads what the socket holds, without waiting; nullopt when that is nothing yet.
 std::optional<Received> receive_now(Connection& c, RequestParser& parser,
                                     Clock::time_point& head_deadline) {
-    std::error_code ec;
-    const std::size_t n = c.sock.read_some(asio::buffer(c.inbox), ec);
-    if (would_block(ec)) {
-        return std::nullopt;
+    const ssize_t n = ::recv(c.sock.native_handle(), c.inbox.data(), c.inbox.size(), MSG_DONTWAIT);
+    if (n > 0) {
+        deliver(c, parser, static_cast<std::size_t>(n), head_deadline);
+        return Received::data;
     }
-    if (ec == asio::error::eof) {
+    if (n == 0) {
         parser.receive_eof();
         return Received::eof;
     }
-    if (ec) {
-        return Received::closed;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        return std::nullopt;
     }
-    deliver(c, parser, n, head_deadline);
-    return Received::data;
+    return Received::closed;
 }
 
 // What a read that waited brought: bytes for the parser, the end, or nothing.
@@ -376,9 +375,10 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
     c.peer = Peer(&c.sock);
     c.rec.enable(tracer.enabled());
     std::error_code ec;
-    // Non-blocking for asio's own operations and for the direct write_some/read_some above,
-    // which then return would_block instead of waiting.
-    c.sock.non_blocking(true, ec);
+    // The socket stays in blocking mode until something needs otherwise: reads and writes
+    // here pass MSG_DONTWAIT, Asio switches the mode itself before its first wait, and
+    // sendfile (which takes no flags) switches it first (pump()). A connection served at
+    // once, and closed, never pays for the switch.
     auto guard = task.on_interrupt([&c] {
         std::error_code ignored;
         c.sock.cancel(ignored);
