@@ -68,6 +68,7 @@ std::chrono::nanoseconds parse_duration_option(const std::string& text);
 void register_socket_commands(CLI::App& root, Context& context);
 void register_dns_commands(CLI::App& root, Context& context);
 void register_http_commands(CLI::App& root, Context& context);
+void register_mail_commands(CLI::App& root, Context& context);
 void register_lab_commands(CLI::App& root, Context& context);
 void register_link_commands(CLI::App& root, Context& context);
 

@@ -1,0 +1,292 @@
+// `l7 mail`: the mail server (`serve`). Sending, fetching, users and the queue come later
+// (issue 6).
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "app/cli.hpp"
+#include "app/password_edit.hpp"
+#include "core/cidr.hpp"
+#include "core/log.hpp"
+#include "core/password_file.hpp"
+#include "mail/asio/smtp_server.hpp"
+
+namespace l7::app {
+namespace {
+
+struct MailServeFlags {
+    CommonOptions common;
+    std::vector<std::string> domains;
+    std::vector<std::string> users;
+    std::string users_file;
+    std::string maildir;
+    std::vector<std::string> smtp;
+    std::vector<std::string> submission;
+    std::vector<std::string> relay_networks;
+    std::string hostname;
+    std::string postmaster;
+    std::size_t max_message_size = 25 * 1024 * 1024;
+    std::size_t max_recipients = 100;
+    unsigned threads = 0;
+    std::size_t max_connections = 1000;
+};
+
+// Users from --user NAME:PASSWORD, hashed now (yescrypt), in memory only.
+std::shared_ptr<const PasswordFile> users_from_flags(const std::vector<std::string>& pairs) {
+    std::string text;
+    for (const std::string& pair : pairs) {
+        const std::size_t colon = pair.find(':');
+        if (colon == std::string::npos) {
+            throw UsageError("--user " + pair + ": expected NAME:PASSWORD");
+        }
+        const std::string name = pair.substr(0, colon);
+        if (auto why = refuse_user_name(name)) {
+            throw UsageError("--user " + name + ": " + *why);
+        }
+        if (name.find('/') != std::string::npos || name == "." || name == "..") {
+            throw UsageError("--user " + name +
+                             ": a user name names a mailbox directory, so it "
+                             "cannot hold '/' or be '.' or '..'");
+        }
+        auto hash = hash_password(pair.substr(colon + 1));
+        if (!hash) {
+            throw std::runtime_error("--user " + name + ": " + hash.error().message);
+        }
+        text += name + ":" + *hash + "\n";
+    }
+    auto file = PasswordFile::from_text(text, "--user");
+    if (!file) {
+        throw UsageError(file.error().message);
+    }
+    return *file;
+}
+
+std::shared_ptr<const PasswordFile> load_users(const MailServeFlags& f) {
+    if (!f.users_file.empty() && !f.users.empty()) {
+        throw UsageError("give users with --users FILE or with --user NAME:PASSWORD, not both");
+    }
+    if (!f.users_file.empty()) {
+        auto file = PasswordFile::load(f.users_file);
+        if (!file) {
+            throw UsageError(file.error().message);
+        }
+        return *file;
+    }
+    return users_from_flags(f.users);
+}
+
+std::string first_user_name(const std::vector<std::string>& pairs) {
+    return pairs.empty() ? std::string() : pairs.front().substr(0, pairs.front().find(':'));
+}
+
+int run_mail_serve(const MailServeFlags& f, Context& ctx) {
+    apply_common_options(f.common, ctx, true);
+    auto users = load_users(f);
+    mail::MailboxesOptions boxes;
+    boxes.domains = f.domains;
+    boxes.users = users;
+    boxes.maildir_root = std::filesystem::absolute(f.maildir);
+    boxes.hostname = f.hostname.empty() ? f.domains.front() : f.hostname;
+    boxes.postmaster = f.postmaster;
+    if (boxes.postmaster.empty()) {
+        boxes.postmaster = users->has_user("postmaster") ? "postmaster" : first_user_name(f.users);
+    }
+    if (boxes.postmaster.empty()) {
+        throw UsageError(
+            "--postmaster USER is needed: mail to postmaster must be delivered "
+            "somewhere (RFC 5321 4.5.1)");
+    }
+    if (!users->has_user(boxes.postmaster)) {
+        throw UsageError("--postmaster " + boxes.postmaster + ": no such user");
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(boxes.maildir_root, ec);
+    if (ec) {
+        throw UsageError("--maildir " + f.maildir + ": " + ec.message());
+    }
+
+    mail::SmtpServiceOptions smtp;
+    smtp.mx = parse_listen_list(f.smtp);
+    smtp.submission = parse_listen_list(f.submission);
+    for (const std::string& text : f.relay_networks) {
+        auto cidr = parse_cidr(text);
+        if (!cidr) {
+            throw UsageError("--relay-networks " + cidr.error().message);
+        }
+        smtp.relay_networks.push_back(*cidr);
+    }
+    smtp.hostname = boxes.hostname;
+    smtp.limits.max_message_size = f.max_message_size;
+    smtp.limits.max_recipients = f.max_recipients;
+    smtp.max_connections = f.max_connections;
+
+    auto mailboxes = std::make_shared<mail::Mailboxes>(boxes);
+    net::Runtime runtime({.threads = f.threads});
+    try {
+        mail::start_smtp_server(runtime, smtp, mailboxes, ctx.tracer);
+    } catch (const std::system_error& e) {
+        log::error("smtp", e.what());
+        return 1;
+    }
+    log::info(
+        "mail", "domains " +
+                    [&] {
+                        std::string d;
+                        for (const auto& x : f.domains) {
+                            d += (d.empty() ? "" : ", ") + x;
+                        }
+                        return d;
+                    }() +
+                    "; mailboxes under " + boxes.maildir_root.string());
+    runtime.run();
+    log::info("mail", "stopped");
+    return 0;
+}
+
+void add_mail_serve(CLI::App& mail_cmd, Context& ctx) {
+    auto f = std::make_shared<MailServeFlags>();
+    auto* cmd = mail_cmd.add_subcommand("serve", "Run a mail server: SMTP in and submission");
+    add_common_options(*cmd, f->common);
+    cmd->add_option("--domain", f->domains, "A domain whose mail is delivered here (repeatable)")
+        ->required()
+        ->type_name("DOMAIN");
+    cmd->add_option("--user", f->users,
+                    "A user and password (repeatable); the mailbox is MAILDIR/NAME")
+        ->type_name("NAME:PASSWORD");
+    cmd->add_option("--users", f->users_file,
+                    "Users from a password file (htpasswd format, e.g. from `l7 http passwd`); "
+                    "re-read when it changes")
+        ->type_name("FILE");
+    cmd->add_option("--maildir", f->maildir, "The directory that holds one Maildir per user")
+        ->required()
+        ->type_name("DIR");
+    cmd->add_option("--smtp", f->smtp, "Where mail comes in (MX, no AUTH; repeatable)")
+        ->check(listen_address_validator())
+        ->type_name("ADDR:PORT")
+        ->default_str("127.0.0.1:25");
+    cmd->add_option("--submission", f->submission,
+                    "Where users submit mail (AUTH required, RFC 6409; repeatable)")
+        ->check(listen_address_validator())
+        ->type_name("ADDR:PORT")
+        ->default_str("127.0.0.1:587");
+    cmd->add_option("--relay-networks", f->relay_networks,
+                    "Clients that may send to other domains without AUTH (repeatable)")
+        ->type_name("CIDR");
+    cmd->add_option("--hostname", f->hostname,
+                    "This server's name in the greeting and Received fields (default: the "
+                    "first --domain)")
+        ->type_name("NAME");
+    cmd->add_option("--postmaster", f->postmaster,
+                    "The user who gets postmaster's mail (default: the user postmaster, else "
+                    "the first --user)")
+        ->type_name("USER");
+    cmd->add_option("--max-message-size", f->max_message_size,
+                    "Largest message taken, in bytes (announced as SIZE)")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+    cmd->add_option("--max-recipients", f->max_recipients, "Recipients per message")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
+    cmd->add_option("--threads", f->threads, "Worker threads (default: one per core)");
+    cmd->add_option("--max-connections", f->max_connections,
+                    "Open connections per listening address")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+    cmd->footer(R"(The mail server of the course's e-mail scenario: SMTP (RFC 5321) on --smtp for
+mail from other servers to our --domain's users, and submission (RFC 6409) on
+--submission for our users' own mail, after AUTH PLAIN or LOGIN (RFC 4954). Each
+message is delivered into MAILDIR/USER/new/ (Maildir: mutt, Dovecot and fetchmail read
+it) and fsynced before the 250 that accepts it. Mail for other domains is taken only
+from an authenticated user or a --relay-networks client (never an open relay); the
+outgoing queue that will relay it is not built yet, so such mail gets 451 for now.
+
+ESMTP: PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, SMTPUTF8; VRFY answers 252.
+Deadlines (RFC 5321 4.5.3.2): 5 minutes per command, 3 per block of data.
+--trace shows each dialogue as C:/S: lines (passwords hidden).
+
+Examples:
+  l7 mail serve --domain hamburger.edu --user bob:secret --maildir /tmp/mail \
+      --smtp 127.0.0.1:2525 --submission 127.0.0.1:2587 --trace
+  swaks --server 127.0.0.1:2525 --from alice@crepes.fr --to bob@hamburger.edu
+  swaks --server 127.0.0.1:2587 --auth PLAIN --auth-user bob --auth-password secret \
+      --from bob@hamburger.edu --to bob@hamburger.edu
+  ls /tmp/mail/bob/new)");
+    cmd->callback([f, &ctx] {
+        if (f->smtp.empty()) {
+            f->smtp = {"127.0.0.1:25"};
+        }
+        if (f->submission.empty()) {
+            f->submission = {"127.0.0.1:587"};
+        }
+        ctx.action = [f, &ctx] { return run_mail_serve(*f, ctx); };
+    });
+}
+
+void add_mail_user(CLI::App& mail_cmd, Context& ctx) {
+    auto* cmd = mail_cmd.add_subcommand("user", "Add, change or delete a mail user");
+    cmd->require_subcommand(1);
+    const struct {
+        const char* verb;
+        const char* what;
+        PasswordEdit::Mode mode;
+    } verbs[] = {
+        {"add", "Add a user with a password", PasswordEdit::Mode::add},
+        {"passwd", "Change a user's password", PasswordEdit::Mode::change},
+        {"del", "Delete a user (their Maildir stays)", PasswordEdit::Mode::remove},
+    };
+    for (const auto& v : verbs) {
+        auto edit = std::make_shared<PasswordEdit>();
+        edit->mode = v.mode;
+        edit->command = std::string("l7 mail user ") + v.verb;
+        auto* verb = cmd->add_subcommand(v.verb, v.what);
+        verb->add_option("--users", edit->file, "The users file (created when missing)")
+            ->required()
+            ->type_name("FILE");
+        verb->add_option("USER", edit->user, "The user name, also their mailbox's directory")
+            ->required();
+        if (v.mode != PasswordEdit::Mode::remove) {
+            verb->add_flag("--stdin", edit->from_stdin,
+                           "Read the password from the first line of standard input (no prompt)");
+        }
+        add_env_names(*verb, "MAIL");
+        verb->callback([edit, &ctx] {
+            ctx.action = [edit]() -> int {
+                const std::string& u = edit->user;
+                if (u.find('/') != std::string::npos || u == "." || u == "..") {
+                    throw UsageError(u +
+                                     ": a user name names a mailbox directory, so it cannot "
+                                     "hold '/' or be '.' or '..'");
+                }
+                edit_password_entry(*edit);
+                return 0;
+            };
+        });
+    }
+    cmd->footer(
+        R"(The users file is in htpasswd format (one USER:HASH a line, yescrypt hashes from a
+fresh salt), rewritten atomically; `l7 mail serve --users FILE` reads it and sees changes
+without a restart. The password is asked twice on the terminal, or read from standard input
+with --stdin.
+
+Examples:
+  l7 mail user add --users /tmp/mail/users bob
+  printf '%s\n' "$PASSWORD" | l7 mail user passwd --users /tmp/mail/users --stdin bob
+  l7 mail user del --users /tmp/mail/users bob)");
+}
+
+}  // namespace
+
+void register_mail_commands(CLI::App& root, Context& ctx) {
+    auto* mail_cmd = root.add_subcommand("mail", "E-mail: SMTP server with Maildir delivery");
+    mail_cmd->require_subcommand(1);
+    mail_cmd->footer(R"(Examples:
+  l7 mail user add --users /tmp/mail/users bob
+  l7 mail serve --domain hamburger.edu --users /tmp/mail/users --maildir /tmp/mail \
+      --smtp 127.0.0.1:2525 --submission 127.0.0.1:2587)");
+    add_mail_serve(*mail_cmd, ctx);
+    add_env_names(*mail_cmd->get_subcommand("serve"), "MAIL");
+    add_mail_user(*mail_cmd, ctx);
+}
+
+}  // namespace l7::app
