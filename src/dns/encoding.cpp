@@ -1,10 +1,11 @@
 #include "dns/encoding.hpp"
 
+#include "core/hex.hpp"
+
 namespace l7::dns {
 namespace {
 
 constexpr std::string_view b32hex = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
-constexpr std::string_view hexdigits = "0123456789ABCDEF";
 
 int b32hex_value(char c) {
     if (c >= '0' && c <= '9') {
@@ -14,19 +15,6 @@ int b32hex_value(char c) {
         return c - 'A' + 10;
     }
     if (c >= 'a' && c <= 'v') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    if (c >= 'a' && c <= 'f') {
         return c - 'a' + 10;
     }
     return -1;
@@ -78,8 +66,8 @@ std::string hex_encode(std::span<const std::uint8_t> data) {
     std::string out;
     out.reserve(data.size() * 2);
     for (std::uint8_t b : data) {
-        out += hexdigits[b >> 4];
-        out += hexdigits[b & 15];
+        out += kUpperHexDigits[b >> 4];
+        out += kUpperHexDigits[b & 15];
     }
     return out;
 }
@@ -91,8 +79,8 @@ std::optional<Bytes> hex_decode(std::string_view text) {
     Bytes out;
     out.reserve(text.size() / 2);
     for (std::size_t i = 0; i < text.size(); i += 2) {
-        const int hi = hex_value(text[i]);
-        const int lo = hex_value(text[i + 1]);
+        const int hi = hex_digit_value(text[i]);
+        const int lo = hex_digit_value(text[i + 1]);
         if (hi < 0 || lo < 0) {
             return std::nullopt;
         }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "mail/cfws.hpp"
 #include "mail/encoded_word.hpp"
 
 namespace l7::mail {
@@ -37,19 +38,15 @@ class AddressParser {
 
     // [CFWS]: whitespace, line breaks and nested comments with quoted-pairs.
     bool skip_cfws() {
-        while (pos_ < s_.size()) {
-            const char c = s_[pos_];
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-                ++pos_;
-            } else if (c == '(') {
-                if (!skip_comment()) {
-                    return false;
-                }
-            } else {
+        switch (mail::skip_cfws(s_, pos_, kMaxCommentDepth)) {
+            case CfwsStatus::ok:
+                return true;
+            case CfwsStatus::comment_too_deep:
+                return fail(AddressError::comment_too_deep);
+            case CfwsStatus::unterminated_comment:
                 break;
-            }
         }
-        return true;
+        return fail(AddressError::unterminated_comment);
     }
 
     // address-list / mailbox-list, or a group's members when `in_group`.
@@ -147,26 +144,6 @@ class AddressParser {
         }
         out.push_back(std::move(a));
         return true;
-    }
-
-    bool skip_comment() {
-        int depth = 0;
-        while (pos_ < s_.size()) {
-            const char c = s_[pos_++];
-            if (c == '\\') {
-                if (pos_ == s_.size()) {
-                    break;
-                }
-                ++pos_;
-            } else if (c == '(') {
-                if (++depth > kMaxCommentDepth) {
-                    return fail(AddressError::comment_too_deep);
-                }
-            } else if (c == ')' && --depth == 0) {
-                return true;
-            }
-        }
-        return fail(AddressError::unterminated_comment);
     }
 
     // quoted-string at '"': its content with quoted-pairs resolved and folding removed.

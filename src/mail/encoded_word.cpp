@@ -4,6 +4,7 @@
 #include <array>
 
 #include "core/base64.hpp"
+#include "core/hex.hpp"
 #include "mail/header.hpp"
 #include "mail/transfer_encoding.hpp"
 
@@ -11,7 +12,6 @@ namespace l7::mail {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
-constexpr std::string_view kHexDigits = "0123456789ABCDEF";
 // A run this long without whitespace cannot be folded into a 998-character line once a field
 // name of up to 96 characters and ": " stand before it.
 constexpr std::size_t kMaxUnencodedRun = 900;
@@ -120,27 +120,15 @@ bool is_base64_char(char c) {
            c == '/' || c == '=';
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
 std::string q_decode(std::string_view text) {
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '_') {
             out += ' ';  // RFC 2047 4.2 (2)
-        } else if (text[i] == '=' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-                   hex_value(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(text[i + 1]) << 4 | hex_value(text[i + 2]));
+        } else if (text[i] == '=' && i + 2 < text.size() && hex_digit_value(text[i + 1]) >= 0 &&
+                   hex_digit_value(text[i + 2]) >= 0) {
+            out +=
+                static_cast<char>(hex_digit_value(text[i + 1]) << 4 | hex_digit_value(text[i + 2]));
             i += 2;
         } else {
             out += text[i];
@@ -256,8 +244,8 @@ void append_q(std::string_view bytes, std::string& out) {
             out += c;
         } else {
             out += '=';
-            out += kHexDigits[u >> 4];
-            out += kHexDigits[u & 15];
+            out += kUpperHexDigits[u >> 4];
+            out += kUpperHexDigits[u & 15];
         }
     }
 }

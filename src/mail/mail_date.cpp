@@ -4,6 +4,7 @@
 #include <array>
 #include <optional>
 
+#include "mail/cfws.hpp"
 #include "mail/header.hpp"
 
 namespace l7::mail {
@@ -80,19 +81,7 @@ class DateReader {
     // Whitespace, line breaks (folding) and comments; false for an unterminated or too
     // deeply nested comment.
     bool skip_cfws() {
-        while (pos_ < text_.size()) {
-            const char c = text_[pos_];
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-                ++pos_;
-            } else if (c == '(') {
-                if (!skip_comment()) {
-                    return false;
-                }
-            } else {
-                break;
-            }
-        }
-        return true;
+        return mail::skip_cfws(text_, pos_, kMaxDateCommentDepth) == CfwsStatus::ok;
     }
 
     bool at_end() const { return pos_ == text_.size(); }
@@ -115,23 +104,6 @@ class DateReader {
             ++pos_;
         }
         return text_.substr(begin, pos_ - begin);
-    }
-
-    bool skip_comment() {
-        int depth = 0;
-        while (pos_ < text_.size()) {
-            const char c = text_[pos_++];
-            if (c == '\\' && pos_ < text_.size()) {
-                ++pos_;  // quoted-pair
-            } else if (c == '(') {
-                if (++depth > kMaxDateCommentDepth) {
-                    return false;
-                }
-            } else if (c == ')' && --depth == 0) {
-                return true;
-            }
-        }
-        return false;
     }
 
     std::string_view text_;

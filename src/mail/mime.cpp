@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <map>
 
+#include "core/hex.hpp"
+#include "mail/cfws.hpp"
 #include "mail/encoded_word.hpp"
 
 namespace l7::mail {
 namespace {
 
-constexpr std::string_view kHexDigits = "0123456789ABCDEF";
 // A longer RFC 2231 section is split so that a header can fold between sections.
 constexpr std::size_t kParameterSectionLength = 60;
 // Comments nest; a Content-Type deeper than this is not worth reading.
@@ -25,25 +26,12 @@ bool is_token(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), is_token_char);
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
 std::string percent_decode(std::string_view s) {
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-            hex_value(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(s[i + 1]) << 4 | hex_value(s[i + 2]));
+        if (s[i] == '%' && i + 2 < s.size() && hex_digit_value(s[i + 1]) >= 0 &&
+            hex_digit_value(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex_digit_value(s[i + 1]) << 4 | hex_digit_value(s[i + 2]));
             i += 2;
         } else {
             out += s[i];  // a malformed escape is kept
@@ -73,18 +61,7 @@ class FieldReader {
     void advance() { ++pos_; }
 
     // Whitespace and comments; an unterminated comment runs to the end.
-    void skip_cfws() {
-        while (!at_end()) {
-            const char c = s_[pos_];
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-                ++pos_;
-            } else if (c == '(') {
-                skip_comment();
-            } else {
-                break;
-            }
-        }
-    }
+    void skip_cfws() { (void)mail::skip_cfws(s_, pos_, kMaxCommentNesting); }
 
     std::string_view token() {
         const std::size_t begin = pos_;
@@ -138,22 +115,7 @@ class FieldReader {
     }
 
   private:
-    void skip_comment() {
-        int depth = 0;
-        while (!at_end()) {
-            const char c = s_[pos_++];
-            if (c == '\\' && !at_end()) {
-                ++pos_;  // quoted-pair
-            } else if (c == '(') {
-                if (++depth > kMaxCommentNesting) {
-                    pos_ = s_.size();  // not worth reading further
-                    return;
-                }
-            } else if (c == ')' && --depth == 0) {
-                return;
-            }
-        }
-    }
+    void skip_comment() { (void)mail::skip_comment(s_, pos_, kMaxCommentNesting); }
 
     std::string_view s_;
     std::size_t pos_ = 0;
@@ -621,8 +583,8 @@ std::string format_parameter(std::string_view name, std::string_view value) {
             encoded += c;
         } else {
             encoded += '%';
-            encoded += kHexDigits[u >> 4];
-            encoded += kHexDigits[u & 15];
+            encoded += kUpperHexDigits[u >> 4];
+            encoded += kUpperHexDigits[u & 15];
         }
     }
     const std::size_t length =

@@ -1,25 +1,11 @@
 #include "mail/transfer_encoding.hpp"
 
 #include "core/base64.hpp"
+#include "core/hex.hpp"
 #include "mail/header.hpp"
 
 namespace l7::mail {
 namespace {
-
-constexpr std::string_view kHexDigits = "0123456789ABCDEF";
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;  // lowercase is not what 6.7 allows, but readers should take it
-    }
-    return -1;
-}
 
 bool is_base64_char(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
@@ -52,8 +38,8 @@ void encode_qp_line(std::string_view line, std::string& out) {
             out += line[i];
         } else {
             out += '=';
-            out += kHexDigits[u >> 4];
-            out += kHexDigits[u & 15];
+            out += kUpperHexDigits[u >> 4];
+            out += kUpperHexDigits[u & 15];
         }
         column += width;
     }
@@ -157,8 +143,8 @@ std::string quoted_printable_decode(std::string_view text) {
         }
         for (std::size_t i = 0; i < line.size(); ++i) {
             if (line[i] == '=') {
-                const int hi = i + 1 < line.size() ? hex_value(line[i + 1]) : -1;
-                const int lo = i + 2 < line.size() ? hex_value(line[i + 2]) : -1;
+                const int hi = i + 1 < line.size() ? hex_digit_value(line[i + 1]) : -1;
+                const int lo = i + 2 < line.size() ? hex_digit_value(line[i + 2]) : -1;
                 if (hi >= 0 && lo >= 0) {
                     out += static_cast<char>(hi << 4 | lo);
                     i += 2;
