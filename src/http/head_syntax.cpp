@@ -61,19 +61,6 @@ std::string_view trim_ows(std::string_view s) {
     return s;
 }
 
-int hex_digit_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 std::string ascii_lowercase(std::string_view s) {
     std::string out(s);
     for (char& c : out) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/hex.hpp"
 #include "http/fields.hpp"
 
 namespace l7::http {
@@ -21,8 +22,6 @@ bool has_control_character(std::string_view s);
 
 // Optional whitespace (SP, HTAB) off both ends (RFC 9110 section 5.6.3).
 std::string_view trim_ows(std::string_view s);
-// 0-15 for a hex digit of either case, -1 otherwise.
-int hex_digit_value(char c);
 std::string ascii_lowercase(std::string_view s);
 
 // The next line of `input`: its text without CRLF (a lone LF also ends a line, RFC 9112
