@@ -10,6 +10,7 @@
 #include "core/cidr.hpp"
 #include "core/log.hpp"
 #include "core/password_file.hpp"
+#include "mail/asio/pop3_server.hpp"
 #include "mail/asio/smtp_server.hpp"
 
 namespace l7::app {
@@ -23,6 +24,7 @@ struct MailServeFlags {
     std::string maildir;
     std::vector<std::string> smtp;
     std::vector<std::string> submission;
+    std::vector<std::string> pop3;
     std::vector<std::string> relay_networks;
     std::string hostname;
     std::string postmaster;
@@ -123,10 +125,15 @@ int run_mail_serve(const MailServeFlags& f, Context& ctx) {
 
     auto mailboxes = std::make_shared<mail::Mailboxes>(boxes);
     net::Runtime runtime({.threads = f.threads});
+    mail::Pop3ServiceOptions pop3;
+    pop3.listen = parse_listen_list(f.pop3);
+    pop3.hostname = boxes.hostname;
+    pop3.max_connections = f.max_connections;
     try {
         mail::start_smtp_server(runtime, smtp, mailboxes, ctx.tracer);
+        mail::start_pop3_server(runtime, pop3, mailboxes, ctx.tracer);
     } catch (const std::system_error& e) {
-        log::error("smtp", e.what());
+        log::error("mail", e.what());
         return 1;
     }
     log::info(
@@ -146,7 +153,7 @@ int run_mail_serve(const MailServeFlags& f, Context& ctx) {
 
 void add_mail_serve(CLI::App& mail_cmd, Context& ctx) {
     auto f = std::make_shared<MailServeFlags>();
-    auto* cmd = mail_cmd.add_subcommand("serve", "Run a mail server: SMTP in and submission");
+    auto* cmd = mail_cmd.add_subcommand("serve", "Run a mail server: SMTP in, submission and POP3");
     add_common_options(*cmd, f->common);
     cmd->add_option("--domain", f->domains, "A domain whose mail is delivered here (repeatable)")
         ->required()
@@ -170,6 +177,10 @@ void add_mail_serve(CLI::App& mail_cmd, Context& ctx) {
         ->check(listen_address_validator())
         ->type_name("ADDR:PORT")
         ->default_str("127.0.0.1:587");
+    cmd->add_option("--pop3", f->pop3, "Where users read their mail over POP3 (repeatable)")
+        ->check(listen_address_validator())
+        ->type_name("ADDR:PORT")
+        ->default_str("127.0.0.1:110");
     cmd->add_option("--relay-networks", f->relay_networks,
                     "Clients that may send to other domains without AUTH (repeatable)")
         ->type_name("CIDR");
@@ -201,13 +212,18 @@ it) and fsynced before the 250 that accepts it. Mail for other domains is taken 
 from an authenticated user or a --relay-networks client (never an open relay); the
 outgoing queue that will relay it is not built yet, so such mail gets 451 for now.
 
+Users read their mail over POP3 (RFC 1939) on --pop3: USER/PASS, STAT, LIST, RETR, TOP,
+UIDL, DELE, RSET, CAPA; the mailbox is locked for the session, and the messages marked
+with DELE are removed at QUIT (a session that ends otherwise deletes nothing).
+
 ESMTP: PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, SMTPUTF8; VRFY answers 252.
-Deadlines (RFC 5321 4.5.3.2): 5 minutes per command, 3 per block of data.
---trace shows each dialogue as C:/S: lines (passwords hidden).
+Deadlines (RFC 5321 4.5.3.2): 5 minutes per command, 3 per block of data; POP3: 10
+minutes per command (RFC 1939 3). --trace shows each dialogue as C:/S: lines (passwords
+hidden).
 
 Examples:
   l7 mail serve --domain hamburger.edu --user bob:secret --maildir /tmp/mail \
-      --smtp 127.0.0.1:2525 --submission 127.0.0.1:2587 --trace
+      --smtp 127.0.0.1:2525 --submission 127.0.0.1:2587 --pop3 127.0.0.1:2110 --trace
   swaks --server 127.0.0.1:2525 --from alice@crepes.fr --to bob@hamburger.edu
   swaks --server 127.0.0.1:2587 --auth PLAIN --auth-user bob --auth-password secret \
       --from bob@hamburger.edu --to bob@hamburger.edu
@@ -218,6 +234,9 @@ Examples:
         }
         if (f->submission.empty()) {
             f->submission = {"127.0.0.1:587"};
+        }
+        if (f->pop3.empty()) {
+            f->pop3 = {"127.0.0.1:110"};
         }
         ctx.action = [f, &ctx] { return run_mail_serve(*f, ctx); };
     });

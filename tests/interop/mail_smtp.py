@@ -40,7 +40,8 @@ class MailServer(l7test.L7Process):
     def __init__(self, maildir, args):
         super().__init__(["mail", "serve", "--domain", DOMAIN, "--hostname", HOSTNAME,
                           "--maildir", maildir, "--smtp", "127.0.0.1:0",
-                          "--submission", "127.0.0.1:0", "--threads", "1"] + list(args))
+                          "--submission", "127.0.0.1:0", "--pop3", "127.0.0.1:0",
+                          "--threads", "1"] + list(args))
         try:
             self.smtp_port = int(self.wait_for(SMTP_LISTEN_RE).group(1))
             self.submission_port = int(self.wait_for(SUBMISSION_LISTEN_RE).group(1))

@@ -49,6 +49,8 @@ class Mailboxes {
                                                        std::int64_t unix_micros);
 
     bool verify(std::string_view user, std::string_view password) const;
+    // A user's Maildir (which may not exist yet).
+    Maildir mailbox(std::string_view user) const { return Maildir(options_.maildir_root / user); }
     const MailboxesOptions& options() const { return options_; }
 
   private:

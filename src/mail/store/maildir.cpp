@@ -1,9 +1,14 @@
 #include "mail/store/maildir.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "core/staged_file.hpp"
 
@@ -35,6 +40,54 @@ std::error_code make_directory(const fs::path& dir) {
         return {};
     }
     return {errno, std::generic_category()};
+}
+
+constexpr std::size_t kMaxUidLength = 70;  // RFC 1939 7, UIDL
+
+// FNV-1a: a stable, short stand-in for a name too long to be a UIDL (not a security hash).
+std::uint64_t fnv1a(std::string_view s) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : s) {
+        h = (h ^ c) * 1099511628211ULL;
+    }
+    return h;
+}
+
+std::string uid_for(std::string_view name) {
+    const std::string_view base = name.substr(0, name.find(':'));
+    const bool printable = std::all_of(base.begin(), base.end(), [](char c) {
+        return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+    });
+    if (!base.empty() && base.size() <= kMaxUidLength && printable) {
+        return std::string(base);
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "h";
+    for (std::uint64_t v = fnv1a(base), i = 0; i < 16; ++i, v >>= 4) {
+        out += kHex[v & 15];
+    }
+    return out;
+}
+
+// ",S=1234" in a name, as Dovecot and l7 write it.
+std::optional<std::uint64_t> size_in_name(std::string_view name) {
+    const std::string_view base = name.substr(0, name.find(':'));
+    const std::size_t at = base.find(",S=");
+    if (at == std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::uint64_t v = 0;
+    std::size_t i = at + 3;
+    if (i >= base.size()) {
+        return std::nullopt;
+    }
+    for (; i < base.size() && base[i] >= '0' && base[i] <= '9'; ++i) {
+        if (v > (UINT64_MAX - 9) / 10) {
+            return std::nullopt;
+        }
+        v = v * 10 + static_cast<std::uint64_t>(base[i] - '0');
+    }
+    return v;
 }
 
 }  // namespace
@@ -105,6 +158,112 @@ bool is_valid_folder_name(std::string_view name) {
         }
     }
     return true;
+}
+
+Result<std::vector<MaildirMessage>> Maildir::list() const {
+    std::vector<MaildirMessage> out;
+    for (const char* sub : {"new", "cur"}) {
+        std::error_code ec;
+        for (fs::directory_iterator it(root_ / sub, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (name.starts_with('.') || !it->is_regular_file(ec)) {
+                continue;
+            }
+            MaildirMessage m;
+            m.name = name;
+            m.in_new = std::string_view(sub) == "new";
+            m.uid = uid_for(name);
+            if (auto size = size_in_name(name)) {
+                m.size = *size;
+            } else {
+                m.size = static_cast<std::uint64_t>(it->file_size(ec));
+            }
+            out.push_back(std::move(m));
+        }
+        if (ec) {
+            return Error{(root_ / sub).string() + ": cannot list: " + ec.message()};
+        }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const MaildirMessage& a, const MaildirMessage& b) { return a.name < b.name; });
+    return out;
+}
+
+Result<std::string> Maildir::read(const MaildirMessage& message, std::uint64_t max_size) const {
+    const fs::path path = root_ / (message.in_new ? "new" : "cur") / message.name;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        return Error{path.string() + ": " + std::strerror(errno)};
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        static_cast<std::uint64_t>(st.st_size) > max_size) {
+        ::close(fd);
+        return Error{path.string() + ": not a regular file of at most " + std::to_string(max_size) +
+                     " bytes"};
+    }
+    std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    bytes.resize(done);
+    return bytes;
+}
+
+std::error_code Maildir::remove(const std::vector<MaildirMessage>& messages) const {
+    std::error_code first;
+    for (const MaildirMessage& m : messages) {
+        const fs::path path = root_ / (m.in_new ? "new" : "cur") / m.name;
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT && !first) {
+            first = {errno, std::generic_category()};
+        }
+    }
+    for (const char* sub : {"new", "cur"}) {
+        if (auto ec = sync_directory(root_ / sub); ec && !first) {
+            first = ec;
+        }
+    }
+    return first;
+}
+
+std::optional<MaildirLock> MaildirLock::try_lock(const Maildir& box) {
+    const fs::path path = box.root() / ".l7-pop3.lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return std::nullopt;
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        return std::nullopt;
+    }
+    return MaildirLock(fd);
+}
+
+MaildirLock::MaildirLock(MaildirLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+MaildirLock& MaildirLock::operator=(MaildirLock&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+        fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+}
+
+MaildirLock::~MaildirLock() {
+    if (fd_ >= 0) {
+        ::close(fd_);  // releases the flock
+    }
 }
 
 }  // namespace l7::mail

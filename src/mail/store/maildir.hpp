@@ -18,9 +18,11 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -37,6 +39,15 @@ class MaildirNamer {
     std::string host_;  // with '/' and ':' escaped, as the format asks
     pid_t pid_;
     std::atomic<std::uint64_t> counter_{0};
+};
+
+// A message as listed from new/ or cur/.
+struct MaildirMessage {
+    std::string name;        // the file name ("1764500000.M1P2Q3.host,S=42:2,S" in cur/)
+    bool in_new = false;     // in new/ (not yet seen by a reader) rather than cur/
+    std::string uid;         // stable across sessions: the name before ':' (or a hash of it
+                             // when longer than 70 characters), for POP3's UIDL
+    std::uint64_t size = 0;  // bytes on disk (from ",S=" when present)
 };
 
 class Maildir {
@@ -58,8 +69,36 @@ class Maildir {
     // new name are on disk when this returns. The error names the step that failed.
     Result<std::filesystem::path> deliver(std::string_view message, const std::string& name) const;
 
+    // The messages in new/ and cur/, in delivery order (names start with the time). Files
+    // whose names start with '.' are skipped, as the format asks.
+    Result<std::vector<MaildirMessage>> list() const;
+    // The stored bytes of a listed message; an error for one larger than `max_size`, or
+    // gone meanwhile.
+    Result<std::string> read(const MaildirMessage& message, std::uint64_t max_size) const;
+    // Deletes the messages and fsyncs new/ and cur/: the deletion has happened when this
+    // returns. One already gone counts as deleted; the error names the first failure.
+    std::error_code remove(const std::vector<MaildirMessage>& messages) const;
+
   private:
     std::filesystem::path root_;
+};
+
+// An exclusive lock on a mailbox for a POP3 session (RFC 1939 section 8): flock(2) on
+// ROOT/.l7-pop3.lock, held until the object is destroyed. Other processes and other
+// sessions of this one are kept out alike (each lock is its own open file).
+class MaildirLock {
+  public:
+    // nullopt when another session holds it (or the file cannot be made).
+    static std::optional<MaildirLock> try_lock(const Maildir& box);
+    MaildirLock(MaildirLock&& other) noexcept;
+    MaildirLock& operator=(MaildirLock&& other) noexcept;
+    MaildirLock(const MaildirLock&) = delete;
+    MaildirLock& operator=(const MaildirLock&) = delete;
+    ~MaildirLock();
+
+  private:
+    explicit MaildirLock(int fd) : fd_(fd) {}
+    int fd_ = -1;
 };
 
 // A folder name that maps to one directory inside the Maildir: not empty, at most 255 bytes,

@@ -111,6 +111,72 @@ TEST_F(MaildirTest, FoldersAreMaildirPlusPlusDirectories) {
     EXPECT_EQ(read(dir_ / "alice" / ".Sent" / "new" / "n1"), "copy");
 }
 
+TEST_F(MaildirTest, ListReadAndRemove) {
+    Maildir box(dir_ / "bob");
+    ASSERT_FALSE(box.create());
+    ASSERT_TRUE(box.deliver("second", "1764500002.M1P1Q2.host,S=6"));
+    ASSERT_TRUE(box.deliver("first!", "1764500001.M1P1Q1.host,S=6"));
+    // One a reader has seen (cur/, with flags), one without a size in its name, a dotfile.
+    {
+        std::ofstream(dir_ / "bob" / "cur" / "1764500003.M1P1Q3.host:2,S") << "seen";
+        std::ofstream(dir_ / "bob" / "new" / "1764500004.plain") << "12345";
+        std::ofstream(dir_ / "bob" / "new" / ".hidden") << "x";
+    }
+    auto listed = box.list();
+    ASSERT_TRUE(listed) << listed.error().message;
+    ASSERT_EQ(listed->size(), 4u);
+    const auto& m = *listed;
+    EXPECT_EQ(m[0].name, "1764500001.M1P1Q1.host,S=6");  // delivery order
+    EXPECT_TRUE(m[0].in_new);
+    EXPECT_EQ(m[0].uid, "1764500001.M1P1Q1.host,S=6");
+    EXPECT_EQ(m[0].size, 6u);
+    EXPECT_EQ(m[2].name, "1764500003.M1P1Q3.host:2,S");
+    EXPECT_FALSE(m[2].in_new);
+    EXPECT_EQ(m[2].uid, "1764500003.M1P1Q3.host");  // flags are not part of it
+    EXPECT_EQ(m[2].size, 4u);                       // from the file
+    EXPECT_EQ(m[3].size, 5u);
+
+    auto text = box.read(m[2], 1000);
+    ASSERT_TRUE(text);
+    EXPECT_EQ(*text, "seen");
+    EXPECT_FALSE(box.read(m[3], 4));  // larger than allowed
+
+    ASSERT_FALSE(box.remove({m[0], m[2]}));
+    ASSERT_FALSE(box.remove({m[0]}));  // already gone: fine
+    auto after = box.list();
+    ASSERT_TRUE(after);
+    ASSERT_EQ(after->size(), 2u);
+    EXPECT_EQ((*after)[0].name, "1764500002.M1P1Q2.host,S=6");
+    EXPECT_FALSE(box.read(m[0], 1000));  // gone
+}
+
+TEST_F(MaildirTest, LongNamesGetAShortStableUid) {
+    Maildir box(dir_ / "bob");
+    ASSERT_FALSE(box.create());
+    const std::string name = "1764500001.M1P1Q1." + std::string(100, 'h') + ",S=1";
+    ASSERT_TRUE(box.deliver("x", name));
+    auto listed = box.list();
+    ASSERT_TRUE(listed);
+    const std::string uid = (*listed)[0].uid;
+    EXPECT_LE(uid.size(), 70u);
+    EXPECT_FALSE(uid.empty());
+    EXPECT_EQ(box.list().value()[0].uid, uid);  // the same in the next session
+}
+
+TEST_F(MaildirTest, ALockKeepsOtherSessionsOut) {
+    Maildir box(dir_ / "bob");
+    ASSERT_FALSE(box.create());
+    {
+        auto first = MaildirLock::try_lock(box);
+        ASSERT_TRUE(first);
+        EXPECT_FALSE(MaildirLock::try_lock(box));
+        auto moved = std::move(*first);
+        EXPECT_FALSE(MaildirLock::try_lock(box));  // still held by the moved-to lock
+    }
+    EXPECT_TRUE(MaildirLock::try_lock(box));   // released
+    EXPECT_EQ(box.list().value().size(), 0u);  // the lock file is not a message
+}
+
 TEST(MaildirFolderName, Validity) {
     for (const char* good : {"Sent", "Lists.l7", "Entwürfe", "a b"}) {
         EXPECT_TRUE(is_valid_folder_name(good)) << good;
