@@ -25,8 +25,9 @@ packages=(
   # load generator is wrk; headless Chromium loads the lab pages and the shop's cookies
   curl wget nginx-light h2o wrk chromium fonts-dejavu-core libcrypt-dev
   apache2-utils  # htpasswd -B: the bcrypt password file of interop.http_write
-  # mail peers: swaks drives l7's SMTP server (pipelining, AUTH) in interop.mail_smtp
-  swaks
+  # mail peers: swaks drives l7's SMTP server (pipelining, AUTH) in interop.mail_smtp;
+  # fetchmail reads mail over POP3 in interop.mail_pop3
+  swaks fetchmail
 )
 
 missing=()

@@ -4,7 +4,8 @@ Python's poplib (RFC 1939, 2449): USER/PASS, STAT, LIST, UIDL, RETR (the exact s
 byte-stuffing undone by the client), TOP, DELE + QUIT (the file is gone from the Maildir),
 DELE + RSET and a dropped connection (nothing deleted), the mailbox locked for a second
 session ([IN-USE]), a wrong password ([AUTH]), CAPA, and UIDs stable across sessions; and
-curl's pop3:// client (LIST, RETR)."""
+curl's pop3:// client (LIST, RETR); fetchmail downloading and keeping, then downloading and
+deleting."""
 
 import os
 import poplib
@@ -181,6 +182,44 @@ class CurlTest(Pop3Test):
         self.assertEqual(self.curl("1"), stored)
 
     # The inherited tests run once, in Pop3Test.
+    test_stat_list_uidl_retr_top = None
+    test_dele_then_quit_removes_the_file_and_rset_or_a_drop_does_not = None
+    test_the_mailbox_is_locked_for_a_second_session = None
+    test_wrong_password_and_capa = None
+
+
+class FetchmailTest(Pop3Test):
+    def fetchmail(self, keep):
+        home = tempfile.mkdtemp(prefix="l7-fetchmail-")
+        self.addCleanup(lambda: __import__("shutil").rmtree(home, ignore_errors=True))
+        out = os.path.join(home, "out.mbox")
+        rc = os.path.join(home, "rc")
+        with open(rc, "w") as f:
+            f.write('poll 127.0.0.1 protocol POP3 port %d auth password user "bob" '
+                    'password "%s" %s sslproto \'\' mda "/bin/sh -c \'cat >> %s\'"\n'
+                    % (self.server.pop3_port, BOB_PASSWORD, "keep" if keep else "nokeep", out))
+        os.chmod(rc, 0o600)  # fetchmail refuses a readable rc file
+        env = dict(os.environ, FETCHMAILHOME=home)
+        cp = subprocess.run(["fetchmail", "-f", rc, "-a", "-v"], capture_output=True, env=env,
+                            timeout=60)
+        self.assertEqual(cp.returncode, 0, cp.stdout.decode() + cp.stderr.decode())
+        with open(out, "rb") as f:
+            return f.read()
+
+    def test_fetchmail_keeps_then_deletes(self):
+        self.send(message("one", "first body\r\n"),
+                  message("two", "line\r\n.dotted line\r\n"))
+        stored = sorted(self.stored().values())
+        got = self.fetchmail(keep=True)
+        for m in stored:
+            # fetchmail hands the MDA each message with LF line ends, after a Received field
+            # of its own.
+            self.assertIn(m.replace(b"\r\n", b"\n"), got)
+        self.assertEqual(len(self.stored()), 2)  # kept
+        got = self.fetchmail(keep=False)
+        self.assertIn(b".dotted line\n", got)
+        self.assertEqual(self.stored(), {})  # deleted at QUIT
+
     test_stat_list_uidl_retr_top = None
     test_dele_then_quit_removes_the_file_and_rset_or_a_drop_does_not = None
     test_the_mailbox_is_locked_for_a_second_session = None
