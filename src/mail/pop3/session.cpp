@@ -173,39 +173,8 @@ void Pop3ServerSession::advance() {
 // skipped as it arrives.
 Pop3ServerSession::LineStatus Pop3ServerSession::next_line(std::string_view& line) {
     const std::size_t limit = phase_ == Phase::sasl ? kPop3MaxSaslLine : kPop3MaxCommandLine;
-    while (true) {
-        const std::size_t lf = in_.find('\n', in_pos_ + scanned_);
-        if (discarding_) {
-            if (lf == std::string::npos) {
-                in_pos_ = in_.size();
-                scanned_ = 0;
-                return LineStatus::need_more;
-            }
-            in_pos_ = lf + 1;
-            scanned_ = 0;
-            discarding_ = false;
-            continue;
-        }
-        if (lf == std::string::npos) {
-            scanned_ = in_.size() - in_pos_;
-            const std::size_t pending = scanned_ - (scanned_ > 0 && in_.back() == '\r' ? 1 : 0);
-            if (pending + 2 > limit) {
-                discarding_ = true;
-                in_pos_ = in_.size();
-                scanned_ = 0;
-                return LineStatus::too_long;
-            }
-            return LineStatus::need_more;
-        }
-        std::size_t end = lf;
-        if (end > in_pos_ && in_[end - 1] == '\r') {
-            --end;
-        }
-        line = std::string_view(in_).substr(in_pos_, end - in_pos_);
-        in_pos_ = lf + 1;
-        scanned_ = 0;
-        return line.size() + 2 > limit ? LineStatus::too_long : LineStatus::line;
-    }
+    const LineStatus status = lines_.next(in_, in_pos_, limit, line);
+    return status == LineStatus::line && line.size() + 2 > limit ? LineStatus::too_long : status;
 }
 
 void Pop3ServerSession::handle_command_line(std::string_view line) {
@@ -658,7 +627,7 @@ void Pop3ServerSession::close_session() {
     in_.clear();
     in_.shrink_to_fit();
     in_pos_ = 0;
-    scanned_ = 0;
+    lines_.reset();
 }
 
 std::size_t Pop3ServerSession::live_count() const {

@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "core/trace/recorder.hpp"
+#include "mail/command_lines.hpp"
 #include "mail/pop3/command.hpp"
 #include "mail/smtp/sasl.hpp"
 
@@ -171,7 +172,7 @@ class Pop3ServerSession {
   private:
     enum class Phase { not_started, command, sasl, waiting, closed };
     enum class Question { none, credentials, mailbox, message, commit };
-    enum class LineStatus { line, need_more, too_long };
+    using LineStatus = CommandLineScanner::Status;
 
     void advance();
     void flush();
@@ -207,8 +208,7 @@ class Pop3ServerSession {
 
     std::string in_;  // received bytes; those before in_pos_ are processed
     std::size_t in_pos_ = 0;
-    std::size_t scanned_ = 0;  // bytes after in_pos_ known to hold no LF
-    bool discarding_ = false;  // skipping the rest of an over-long line
+    CommandLineScanner lines_;
     bool eof_ = false;
     std::string out_;  // responses not yet handed out in a send event
     std::deque<Pop3Event> events_;

@@ -184,39 +184,7 @@ void SmtpServerSession::advance() {
 // only the data's end needs CRLF, see read_data). The longest line any command may have is
 // framed; the caller checks the command's own limit.
 SmtpServerSession::LineStatus SmtpServerSession::next_line(std::string_view& line) {
-    while (true) {
-        const std::size_t lf = in_.find('\n', in_pos_ + scanned_);
-        if (discarding_) {
-            if (lf == std::string::npos) {
-                in_pos_ = in_.size();
-                scanned_ = 0;
-                return LineStatus::need_more;
-            }
-            in_pos_ = lf + 1;
-            scanned_ = 0;
-            discarding_ = false;
-            continue;
-        }
-        if (lf == std::string::npos) {
-            scanned_ = in_.size() - in_pos_;
-            const std::size_t pending = scanned_ - (scanned_ > 0 && in_.back() == '\r' ? 1 : 0);
-            if (pending + 2 > kSmtpMaxAuthLine) {
-                discarding_ = true;  // answer now, and drop the rest of it as it comes
-                in_pos_ = in_.size();
-                scanned_ = 0;
-                return LineStatus::too_long;
-            }
-            return LineStatus::need_more;
-        }
-        std::size_t end = lf;
-        if (end > in_pos_ && in_[end - 1] == '\r') {
-            --end;
-        }
-        line = std::string_view(in_).substr(in_pos_, end - in_pos_);
-        in_pos_ = lf + 1;
-        scanned_ = 0;
-        return LineStatus::line;
-    }
+    return lines_.next(in_, in_pos_, kSmtpMaxAuthLine, line);
 }
 
 void SmtpServerSession::handle_command_line(std::string_view line) {

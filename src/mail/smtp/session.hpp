@@ -70,6 +70,7 @@
 #include <vector>
 
 #include "core/trace/recorder.hpp"
+#include "mail/command_lines.hpp"
 #include "mail/smtp/command.hpp"
 #include "mail/smtp/reply.hpp"
 #include "mail/smtp/sasl.hpp"
@@ -243,7 +244,7 @@ class SmtpServerSession {
     enum class Question { none, recipient, credentials, begin_message, message };
     enum class DataState { line_start, dot, dot_cr, text, cr };
     enum class DataProblem { none, too_big, bare_line_end };
-    enum class LineStatus { line, need_more, too_long };
+    using LineStatus = CommandLineScanner::Status;
 
     void advance();
     void flush();
@@ -281,8 +282,7 @@ class SmtpServerSession {
 
     std::string in_;  // received bytes; those before in_pos_ are processed
     std::size_t in_pos_ = 0;
-    std::size_t scanned_ = 0;  // bytes after in_pos_ known to hold no LF
-    bool discarding_ = false;  // skipping the rest of an over-long line
+    CommandLineScanner lines_;
     bool eof_ = false;
     std::string out_;  // replies not yet handed out in a send event
     std::deque<SmtpEvent> events_;
