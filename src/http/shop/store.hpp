@@ -22,9 +22,14 @@
 #include <vector>
 
 #include "http/shop/catalogue.hpp"
-#include "http/shop/sqlite.hpp"
+#include "sqlite/database.hpp"
 
 namespace l7::http::shop {
+
+using sqlite::Database;
+using sqlite::StoreError;
+using sqlite::Statement;
+using sqlite::Transaction;
 
 struct StoreLimits {
     std::size_t max_cart_lines = 20;     // different items in one cart

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "http/shop/sqlite.hpp"
+#include "sqlite/database.hpp"
 #include "http/shop/store.hpp"
 #include "shop_client.hpp"
 

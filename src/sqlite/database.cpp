@@ -1,10 +1,10 @@
-#include "http/shop/sqlite.hpp"
+#include "sqlite/database.hpp"
 
 #include <sqlite3.h>
 
 #include <limits>
 
-namespace l7::http::shop {
+namespace l7::sqlite {
 
 Database::Database(const std::string& path) {
     // NOMUTEX: the store holds its own mutex around every use of the connection.
@@ -127,4 +127,4 @@ void Transaction::commit() {
     done_ = true;
 }
 
-}  // namespace l7::http::shop
+}  // namespace l7::sqlite

@@ -1,8 +1,8 @@
 #pragma once
-// A thin RAII layer over SQLite's C API, just what the shop's store needs: a connection,
-// prepared statements that are reset after every use, and transactions that roll back unless
-// committed. Every failure throws StoreError with SQLite's message. Not thread-safe: the
-// store serialises its callers.
+// A thin RAII layer over SQLite's C API: a connection, prepared statements that are reset
+// after every use, and transactions that roll back unless committed. Every failure throws
+// StoreError with SQLite's message. Not thread-safe: each user serialises its callers (the
+// shop's store, the mail store's IMAP index).
 
 #include <cstdint>
 #include <stdexcept>
@@ -12,7 +12,7 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace l7::http::shop {
+namespace l7::sqlite {
 
 class StoreError : public std::runtime_error {
   public:
@@ -96,4 +96,4 @@ class Transaction {
     bool done_ = false;
 };
 
-}  // namespace l7::http::shop
+}  // namespace l7::sqlite
