@@ -26,8 +26,11 @@ packages=(
   curl wget nginx-light h2o wrk chromium fonts-dejavu-core libcrypt-dev
   apache2-utils  # htpasswd -B: the bcrypt password file of interop.http_write
   # mail peers: swaks drives l7's SMTP server (pipelining, AUTH) in interop.mail_smtp;
-  # fetchmail reads mail over POP3 in interop.mail_pop3
-  swaks fetchmail
+  # fetchmail reads mail over POP3 in interop.mail_pop3; Dovecot reads l7's Maildirs and is
+  # the reference IMAP server; Postfix relays to and from l7 and its smtp-source/smtp-sink
+  # drive bench/mail; msmtp and s-nail submit mail; mutt, neomutt and mbsync read it
+  swaks fetchmail dovecot-core dovecot-imapd dovecot-pop3d postfix msmtp s-nail mutt neomutt
+  isync tmux
 )
 
 missing=()
@@ -60,5 +63,7 @@ if [ ! -e "$policy" ]; then
 fi
 
 echo "deps: installing ${missing[*]}"
+# Postfix asks how to configure itself; "No configuration" leaves it to the tests.
+echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"

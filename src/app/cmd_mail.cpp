@@ -1,15 +1,17 @@
-// `l7 mail`: the mail server (`serve`). Sending, fetching, users and the queue come later
-// (issue 6).
+// `l7 mail`: the mail server (`serve`) and its users (`user`); the queue and sending live
+// in cmd_mail_queue.cpp and cmd_mail_send.cpp.
 
 #include <unistd.h>
 
 #include <filesystem>
 
 #include "app/cli.hpp"
+#include "app/cmd_mail_parts.hpp"
 #include "app/password_edit.hpp"
 #include "core/cidr.hpp"
 #include "core/log.hpp"
 #include "core/password_file.hpp"
+#include "mail/asio/imap_server.hpp"
 #include "mail/asio/pop3_server.hpp"
 #include "mail/asio/smtp_server.hpp"
 
@@ -25,7 +27,15 @@ struct MailServeFlags {
     std::vector<std::string> smtp;
     std::vector<std::string> submission;
     std::vector<std::string> pop3;
+    std::vector<std::string> imap;
     std::vector<std::string> relay_networks;
+    std::string queue;
+    std::uint16_t relay_port = 25;
+    std::string smarthost;
+    std::vector<std::string> resolvers;
+    std::string retry_delay = "5m";
+    std::string max_retry_delay = "1h";
+    std::string queue_lifetime = "120h";
     std::string hostname;
     std::string postmaster;
     std::size_t max_message_size = 25 * 1024 * 1024;
@@ -46,10 +56,10 @@ std::shared_ptr<const PasswordFile> users_from_flags(const std::vector<std::stri
         if (auto why = refuse_user_name(name)) {
             throw UsageError("--user " + name + ": " + *why);
         }
-        if (name.find('/') != std::string::npos || name == "." || name == "..") {
+        if (!mail::is_mailbox_name(name)) {
             throw UsageError("--user " + name +
                              ": a user name names a mailbox directory, so it "
-                             "cannot hold '/' or be '.' or '..'");
+                             "cannot hold '/' or start with '.'");
         }
         auto hash = hash_password(pair.substr(colon + 1));
         if (!hash) {
@@ -76,6 +86,14 @@ std::shared_ptr<const PasswordFile> load_users(const MailServeFlags& f) {
         return *file;
     }
     return users_from_flags(f.users);
+}
+
+HostPort host_port_option(const char* option, const std::string& text, int default_port) {
+    auto parsed = parse_host_port(text, default_port);
+    if (!parsed) {
+        throw UsageError(std::string(option) + " " + text + ": " + parsed.error().message);
+    }
+    return *parsed;
 }
 
 std::string first_user_name(const std::vector<std::string>& pairs) {
@@ -124,18 +142,51 @@ int run_mail_serve(const MailServeFlags& f, Context& ctx) {
     smtp.max_connections = f.max_connections;
 
     auto mailboxes = std::make_shared<mail::Mailboxes>(boxes);
+
+    mail::RelayOptions relay;
+    relay.queue_dir =
+        f.queue.empty() ? boxes.maildir_root / ".queue" : std::filesystem::absolute(f.queue);
+    relay.hostname = boxes.hostname;
+    relay.port = f.relay_port;
+    if (!f.smarthost.empty()) {
+        relay.smarthost = host_port_option("--smarthost", f.smarthost, 25);
+    }
+    for (const std::string& r : f.resolvers) {
+        relay.resolvers.push_back(host_port_option("--resolver", r, 53));
+    }
+    relay.retry.first_delay =
+        std::chrono::duration_cast<std::chrono::seconds>(parse_duration_option(f.retry_delay));
+    relay.retry.max_delay =
+        std::chrono::duration_cast<std::chrono::seconds>(parse_duration_option(f.max_retry_delay));
+    relay.retry.lifetime =
+        std::chrono::duration_cast<std::chrono::seconds>(parse_duration_option(f.queue_lifetime));
+    if (relay.retry.first_delay.count() < 1 || relay.retry.lifetime.count() < 1) {
+        throw UsageError("--retry-delay and --queue-lifetime must be at least 1s");
+    }
+    relay.max_message_size = f.max_message_size + 64 * 1024;
+    auto relayer = mail::Relay::create(relay, mailboxes, ctx.tracer);
+    if (!relayer) {
+        throw UsageError(relayer.error().message);
+    }
+
     net::Runtime runtime({.threads = f.threads});
     mail::Pop3ServiceOptions pop3;
     pop3.listen = parse_listen_list(f.pop3);
     pop3.hostname = boxes.hostname;
     pop3.max_connections = f.max_connections;
+    mail::ImapServiceOptions imap;
+    imap.listen = parse_listen_list(f.imap);
+    imap.hostname = boxes.hostname;
+    imap.max_connections = f.max_connections;
     try {
-        mail::start_smtp_server(runtime, smtp, mailboxes, ctx.tracer);
+        mail::start_smtp_server(runtime, smtp, mailboxes, *relayer, ctx.tracer);
         mail::start_pop3_server(runtime, pop3, mailboxes, ctx.tracer);
+        mail::start_imap_server(runtime, imap, mailboxes, ctx.tracer);
     } catch (const std::system_error& e) {
         log::error("mail", e.what());
         return 1;
     }
+    (*relayer)->start(runtime);
     log::info(
         "mail", "domains " +
                     [&] {
@@ -153,7 +204,8 @@ int run_mail_serve(const MailServeFlags& f, Context& ctx) {
 
 void add_mail_serve(CLI::App& mail_cmd, Context& ctx) {
     auto f = std::make_shared<MailServeFlags>();
-    auto* cmd = mail_cmd.add_subcommand("serve", "Run a mail server: SMTP in, submission and POP3");
+    auto* cmd =
+        mail_cmd.add_subcommand("serve", "Run a mail server: SMTP in, submission, POP3 and IMAP");
     add_common_options(*cmd, f->common);
     cmd->add_option("--domain", f->domains, "A domain whose mail is delivered here (repeatable)")
         ->required()
@@ -181,9 +233,36 @@ void add_mail_serve(CLI::App& mail_cmd, Context& ctx) {
         ->check(listen_address_validator())
         ->type_name("ADDR:PORT")
         ->default_str("127.0.0.1:110");
+    cmd->add_option("--imap", f->imap, "Where users read their mail over IMAP (repeatable)")
+        ->check(listen_address_validator())
+        ->type_name("ADDR:PORT")
+        ->default_str("127.0.0.1:143");
     cmd->add_option("--relay-networks", f->relay_networks,
                     "Clients that may send to other domains without AUTH (repeatable)")
         ->type_name("CIDR");
+    cmd->add_option("--queue", f->queue, "The outgoing queue's directory (default: MAILDIR/.queue)")
+        ->type_name("DIR");
+    cmd->add_option("--relay-port", f->relay_port,
+                    "The port other domains' mail exchangers listen on")
+        ->capture_default_str();
+    cmd->add_option("--smarthost", f->smarthost,
+                    "Send all outgoing mail to this server instead of looking up MX records")
+        ->type_name("HOST[:PORT]");
+    cmd->add_option("--resolver", f->resolvers,
+                    "A DNS resolver for MX lookups (repeatable; default: L7_RESOLVER or "
+                    "/etc/resolv.conf)")
+        ->type_name("ADDR[:PORT]");
+    cmd->add_option("--retry-delay", f->retry_delay,
+                    "Wait after a first failed delivery; it doubles after each further one")
+        ->check(duration_validator())
+        ->capture_default_str();
+    cmd->add_option("--max-retry-delay", f->max_retry_delay, "The longest wait between tries")
+        ->check(duration_validator())
+        ->capture_default_str();
+    cmd->add_option("--queue-lifetime", f->queue_lifetime,
+                    "How long undeliverable mail is retried before it is returned to its sender")
+        ->check(duration_validator())
+        ->capture_default_str();
     cmd->add_option("--hostname", f->hostname,
                     "This server's name in the greeting and Received fields (default: the "
                     "first --domain)")
@@ -209,25 +288,39 @@ mail from other servers to our --domain's users, and submission (RFC 6409) on
 --submission for our users' own mail, after AUTH PLAIN or LOGIN (RFC 4954). Each
 message is delivered into MAILDIR/USER/new/ (Maildir: mutt, Dovecot and fetchmail read
 it) and fsynced before the 250 that accepts it. Mail for other domains is taken only
-from an authenticated user or a --relay-networks client (never an open relay); the
-outgoing queue that will relay it is not built yet, so such mail gets 451 for now.
+from an authenticated user or a --relay-networks client (never an open relay), into the
+outgoing queue (--queue DIR, fsynced before the 250). The queue delivers it to each
+domain's mail exchangers by MX preference (the domain itself when it has none) on
+--relay-port, or all of it to --smarthost, with one connection per domain carrying all
+its messages. Temporary failures are retried after --retry-delay, doubling up to
+--max-retry-delay, for --queue-lifetime; permanent ones, and those that outlive it, go
+back to the sender as a delivery status notification (RFC 3464). `l7 mail queue` lists,
+flushes and deletes queued messages.
 
 Users read their mail over POP3 (RFC 1939) on --pop3: USER/PASS, STAT, LIST, RETR, TOP,
 UIDL, DELE, RSET, CAPA; the mailbox is locked for the session, and the messages marked
 with DELE are removed at QUIT (a session that ends otherwise deletes nothing).
 
+And over IMAP4rev1 (RFC 3501) on --imap, with IDLE, UIDPLUS, MOVE, LITERAL+, NAMESPACE,
+UNSELECT: folders are Maildir++ subfolders (MAILDIR/USER/.Sent/), flags live in the file
+names (mutt and Dovecot see them), and each folder's UIDs, keywords and UIDVALIDITY in a
+SQLite index beside its messages. Changes by other sessions, POP3 and new deliveries are
+announced at the next command, and every 2 s to an idling client.
+
 ESMTP: PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, SMTPUTF8; VRFY answers 252.
 Deadlines (RFC 5321 4.5.3.2): 5 minutes per command, 3 per block of data; POP3: 10
-minutes per command (RFC 1939 3). --trace shows each dialogue as C:/S: lines (passwords
-hidden).
+minutes per command (RFC 1939 3); IMAP: 1 minute before login, 30 after (RFC 3501 5.4).
+--trace shows each dialogue as C:/S: lines (passwords hidden).
 
 Examples:
   l7 mail serve --domain hamburger.edu --user bob:secret --maildir /tmp/mail \
-      --smtp 127.0.0.1:2525 --submission 127.0.0.1:2587 --pop3 127.0.0.1:2110 --trace
+      --smtp 127.0.0.1:2525 --submission 127.0.0.1:2587 --pop3 127.0.0.1:2110 \
+      --imap 127.0.0.1:2143 --trace
   swaks --server 127.0.0.1:2525 --from alice@crepes.fr --to bob@hamburger.edu
   swaks --server 127.0.0.1:2587 --auth PLAIN --auth-user bob --auth-password secret \
       --from bob@hamburger.edu --to bob@hamburger.edu
-  ls /tmp/mail/bob/new)");
+  ls /tmp/mail/bob/new
+  curl --user bob:secret imap://127.0.0.1:2143/INBOX -X 'STATUS INBOX (MESSAGES UNSEEN)')");
     cmd->callback([f, &ctx] {
         if (f->smtp.empty()) {
             f->smtp = {"127.0.0.1:25"};
@@ -237,6 +330,9 @@ Examples:
         }
         if (f->pop3.empty()) {
             f->pop3 = {"127.0.0.1:110"};
+        }
+        if (f->imap.empty()) {
+            f->imap = {"127.0.0.1:143"};
         }
         ctx.action = [f, &ctx] { return run_mail_serve(*f, ctx); };
     });
@@ -272,10 +368,10 @@ void add_mail_user(CLI::App& mail_cmd, Context& ctx) {
         verb->callback([edit, &ctx] {
             ctx.action = [edit]() -> int {
                 const std::string& u = edit->user;
-                if (u.find('/') != std::string::npos || u == "." || u == "..") {
+                if (!mail::is_mailbox_name(u)) {
                     throw UsageError(u +
                                      ": a user name names a mailbox directory, so it cannot "
-                                     "hold '/' or be '.' or '..'");
+                                     "hold '/' or start with '.'");
                 }
                 edit_password_entry(*edit);
                 return 0;
@@ -297,15 +393,23 @@ Examples:
 }  // namespace
 
 void register_mail_commands(CLI::App& root, Context& ctx) {
-    auto* mail_cmd = root.add_subcommand("mail", "E-mail: SMTP server with Maildir delivery");
+    auto* mail_cmd = root.add_subcommand(
+        "mail", "E-mail: a mail server (SMTP, POP3, IMAP, queue), and sending mail");
     mail_cmd->require_subcommand(1);
     mail_cmd->footer(R"(Examples:
   l7 mail user add --users /tmp/mail/users bob
   l7 mail serve --domain hamburger.edu --users /tmp/mail/users --maildir /tmp/mail \
-      --smtp 127.0.0.1:2525 --submission 127.0.0.1:2587)");
+      --smtp 127.0.0.1:2525 --submission 127.0.0.1:2587 --pop3 127.0.0.1:2110 \
+      --imap 127.0.0.1:2143
+  l7 mail send --server 127.0.0.1:2525 --from alice@crepes.fr --to bob@hamburger.edu \
+      --subject hello --body 'Do you like ketchup?' --trace
+  l7 mail queue list --maildir /tmp/mail)");
     add_mail_serve(*mail_cmd, ctx);
     add_env_names(*mail_cmd->get_subcommand("serve"), "MAIL");
     add_mail_user(*mail_cmd, ctx);
+    add_mail_queue(*mail_cmd, ctx);
+    add_mail_send(*mail_cmd, ctx);
+    add_env_names(*mail_cmd->get_subcommand("send"), "MAIL");
 }
 
 }  // namespace l7::app

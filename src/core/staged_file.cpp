@@ -159,6 +159,21 @@ std::error_code sync_directory(const fs::path& directory) {
     return ec;
 }
 
+std::error_code create_private_directories(const fs::path& root,
+                                           std::span<const char* const> subdirectories) {
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    if (ec) {
+        return ec;
+    }
+    for (const char* sub : subdirectories) {
+        if (::mkdir((root / sub).c_str(), 0700) != 0 && errno != EEXIST) {
+            return last_error();
+        }
+    }
+    return {};
+}
+
 std::error_code write_file_atomically(const fs::path& target, std::string_view data, mode_t mode) {
     std::error_code ec;
     auto staged = StagedFile::create(directory_of(target), ec);

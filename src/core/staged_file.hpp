@@ -17,6 +17,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <system_error>
 
@@ -63,6 +64,11 @@ class StagedFile {
 
 // fsync(2) of a directory, so that names created, renamed or removed in it are on disk.
 std::error_code sync_directory(const std::filesystem::path& directory);
+
+// Creates `root` (with its parents) and its `subdirectories` (mode 0700: mail and queues are
+// private) where missing: the layout of a Maildir or a queue.
+std::error_code create_private_directories(const std::filesystem::path& root,
+                                           std::span<const char* const> subdirectories);
 
 // Writes `data` to `target` through a StagedFile with permissions `mode`, replacing the file
 // if there is one.

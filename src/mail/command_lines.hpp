@@ -11,6 +11,21 @@
 
 namespace l7::mail {
 
+// Text from elsewhere (the configuration, a driver, the peer) going into a reply, a command,
+// a header field or a trace: without line breaks or other controls, which could end a line
+// early or rewrite a terminal.
+inline std::string without_controls(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u != 0x7f) {
+            out += c;
+        }
+    }
+    return out;
+}
+
 class CommandLineScanner {
   public:
     enum class Status { line, need_more, too_long };

@@ -5,6 +5,7 @@
 
 #include "core/base64.hpp"
 #include "core/hex.hpp"
+#include "core/utf8.hpp"
 #include "mail/header.hpp"
 #include "mail/transfer_encoding.hpp"
 
@@ -42,44 +43,6 @@ Charset charset_of(std::string_view name) {
         }
     }
     return Charset::unknown;
-}
-
-bool is_continuation(unsigned char u) {
-    return (u & 0xC0) == 0x80;
-}
-
-// The length of the valid UTF-8 sequence at s[i], or 0 when none starts there (RFC 3629
-// section 4's table: no overlong forms, no surrogates, nothing past U+10FFFF).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-    const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char b = at(i);
-    if (b < 0x80) {
-        return 1;
-    }
-    std::size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
-    if (b >= 0xC2 && b <= 0xDF) {
-        n = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        n = 3;
-        lo = b == 0xE0 ? 0xA0 : 0x80;
-        hi = b == 0xED ? 0x9F : 0xBF;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        n = 4;
-        lo = b == 0xF0 ? 0x90 : 0x80;
-        hi = b == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size() || at(i + 1) < lo || at(i + 1) > hi) {
-        return 0;
-    }
-    for (std::size_t k = 2; k < n; ++k) {
-        if (!is_continuation(at(i + k))) {
-            return 0;
-        }
-    }
-    return n;
 }
 
 void append_sanitized_utf8(std::string_view bytes, std::string& out) {

@@ -28,7 +28,7 @@ class MailServer(l7test.L7Process):
     def __init__(self, maildir):
         args = ["mail", "serve", "--domain", DOMAIN, "--maildir", maildir,
                 "--smtp", "127.0.0.1:0", "--submission", "127.0.0.1:0",
-                "--pop3", "127.0.0.1:0", "--threads", "1"]
+                "--pop3", "127.0.0.1:0", "--imap", "127.0.0.1:0", "--threads", "1"]
         for u in USERS:
             args += ["--user", u]
         super().__init__(args)

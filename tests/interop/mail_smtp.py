@@ -41,7 +41,7 @@ class MailServer(l7test.L7Process):
         super().__init__(["mail", "serve", "--domain", DOMAIN, "--hostname", HOSTNAME,
                           "--maildir", maildir, "--smtp", "127.0.0.1:0",
                           "--submission", "127.0.0.1:0", "--pop3", "127.0.0.1:0",
-                          "--threads", "1"] + list(args))
+                          "--imap", "127.0.0.1:0", "--threads", "1"] + list(args))
         try:
             self.smtp_port = int(self.wait_for(SMTP_LISTEN_RE).group(1))
             self.submission_port = int(self.wait_for(SUBMISSION_LISTEN_RE).group(1))

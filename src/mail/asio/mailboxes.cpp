@@ -60,6 +60,10 @@ Mailboxes::Mailboxes(MailboxesOptions options)
     }
 }
 
+bool is_mailbox_name(std::string_view user) {
+    return !user.empty() && user.front() != '.' && user.find('/') == std::string_view::npos;
+}
+
 bool Mailboxes::is_local_domain(std::string_view domain) const {
     std::string d = lower(domain);
     if (d.ends_with('.')) {
@@ -86,17 +90,17 @@ std::optional<std::string> Mailboxes::user_for(std::string_view address) const {
     if (!options_.users) {
         return std::nullopt;
     }
-    if (options_.users->has_user(local)) {
+    if (is_mailbox_name(local) && options_.users->has_user(local)) {
         return local;
     }
-    if (const std::string l = lower(local); options_.users->has_user(l)) {
+    if (const std::string l = lower(local); is_mailbox_name(l) && options_.users->has_user(l)) {
         return l;
     }
     return std::nullopt;
 }
 
 bool Mailboxes::verify(std::string_view user, std::string_view password) const {
-    return options_.users && options_.users->verify(user, password);
+    return is_mailbox_name(user) && options_.users && options_.users->verify(user, password);
 }
 
 Result<std::vector<std::filesystem::path>> Mailboxes::deliver(const std::vector<std::string>& users,
@@ -118,7 +122,7 @@ Result<std::vector<std::filesystem::path>> Mailboxes::deliver(const std::vector<
     for (const std::string& user : distinct) {
         // A user name is a single path component: the password file refuses '/' only
         // implicitly, so check here too.
-        if (user.empty() || user.find('/') != std::string::npos || user == "." || user == "..") {
+        if (!is_mailbox_name(user)) {
             undo();
             return Error{"'" + user + "' cannot name a mailbox directory"};
         }

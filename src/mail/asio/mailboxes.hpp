@@ -22,6 +22,10 @@
 
 namespace l7::mail {
 
+// Whether a user name can name a directory under the Maildir root: one path component that
+// does not start with '.' (those belong to the server: ROOT/.queue is the outgoing queue).
+bool is_mailbox_name(std::string_view user);
+
 struct MailboxesOptions {
     std::vector<std::string> domains;
     std::shared_ptr<const PasswordFile> users;
@@ -52,6 +56,9 @@ class Mailboxes {
     // A user's Maildir (which may not exist yet).
     Maildir mailbox(std::string_view user) const { return Maildir(options_.maildir_root / user); }
     const MailboxesOptions& options() const { return options_; }
+    // The process's one namer: every message file l7 writes (deliveries, IMAP's APPEND and
+    // COPY) is named by it, so that names stay unique.
+    MaildirNamer& namer() { return namer_; }
 
   private:
     MailboxesOptions options_;

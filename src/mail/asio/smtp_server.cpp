@@ -17,6 +17,7 @@ using tcp = asio::ip::tcp;
 struct Service {
     SmtpServiceOptions options;
     std::shared_ptr<Mailboxes> mailboxes;
+    std::shared_ptr<Relay> relay;  // null: no queue (mail for other domains is refused, 451)
     bool submission = false;
 };
 
@@ -58,25 +59,59 @@ SmtpRecipientVerdict check_recipient(const Service& service, const SmtpServerSes
     if (!may_relay) {
         return SmtpRecipientVerdict::not_relaying;
     }
-    log::warn("smtp", "<" + address + ">: relaying is not implemented yet (no queue): 451");
-    return SmtpRecipientVerdict::temporary_failure;
+    if (!service.relay) {
+        log::warn("smtp", "<" + address + ">: no outgoing queue here: 451");
+        return SmtpRecipientVerdict::temporary_failure;
+    }
+    return SmtpRecipientVerdict::accept;
 }
 
-SmtpDeliveryResult store(const Service& service, const SmtpMessage& message) {
+// Local recipients get their copies in their Maildirs, the others one queued copy; all or
+// nothing, and all of it on disk before the 250.
+SmtpDeliveryResult store(const Service& service, const SmtpMessage& message,
+                         const std::string& peer_name) {
     std::vector<std::string> users;
+    QueueEntry remote;
     for (const std::string& rcpt : message.envelope.recipients) {
         if (auto user = service.mailboxes->user_for(rcpt)) {
             users.push_back(*user);
+        } else if (!service.mailboxes->is_local_address(rcpt)) {
+            QueueRecipient r;
+            r.address = rcpt;
+            remote.recipients.push_back(std::move(r));
         }
+    }
+    std::string queued;
+    if (!remote.recipients.empty()) {
+        if (!service.relay) {
+            return SmtpDeliveryResult::temporary_failure;  // not accepted at RCPT anyway
+        }
+        remote.mail_from = message.envelope.mail_from;
+        remote.parameters.eight_bit = message.envelope.parameters.body == SmtpBody::eight_bit_mime;
+        remote.parameters.smtputf8 = message.envelope.parameters.smtputf8;
+        remote.auth_user = message.envelope.auth_user;
+        remote.origin = peer_name;
+        auto entry = service.relay->enqueue(std::move(remote), message.data);
+        if (!entry) {
+            log::error("smtp", message.id + ": not queued: " + entry.error().message);
+            return SmtpDeliveryResult::temporary_failure;
+        }
+        queued = entry->id;
     }
     auto delivered = service.mailboxes->deliver(users, message.data, unix_micros_now());
     if (!delivered) {
         log::error("smtp", message.id + ": not stored: " + delivered.error().message);
+        if (!queued.empty()) {
+            service.relay->cancel(queued);
+        }
         return SmtpDeliveryResult::temporary_failure;
     }
     std::string to;
     for (const auto& path : *delivered) {
         to += " " + path.parent_path().parent_path().filename().string();
+    }
+    if (!queued.empty()) {
+        to += " queue:" + queued;
     }
     log::info("smtp", message.id + ": from <" + message.envelope.mail_from + "> to" + to + ", " +
                           std::to_string(message.data.size()) + " bytes");
@@ -141,7 +176,7 @@ asio::awaitable<void> serve_smtp(tcp::socket sock, net::Task& task,
                 session.begin_message_result(
                     SmtpMessageStamp{next_message_id(), format_mail_date(now, 0)});
             } else if (auto* message = std::get_if<SmtpMessage>(&*event)) {
-                session.message_result(store(*service, *message));
+                session.message_result(store(*service, *message, session.envelope().helo));
             } else if (std::holds_alternative<SmtpClose>(*event)) {
                 open = false;
                 break;
@@ -219,9 +254,10 @@ std::vector<tcp::endpoint> listen(net::Runtime& runtime, const std::vector<HostP
 }  // namespace
 
 SmtpEndpoints start_smtp_server(net::Runtime& runtime, const SmtpServiceOptions& options,
-                                std::shared_ptr<Mailboxes> mailboxes, trace::Tracer& tracer) {
-    auto mx = std::make_shared<Service>(Service{options, mailboxes, false});
-    auto submission = std::make_shared<Service>(Service{options, mailboxes, true});
+                                std::shared_ptr<Mailboxes> mailboxes, std::shared_ptr<Relay> relay,
+                                trace::Tracer& tracer) {
+    auto mx = std::make_shared<Service>(Service{options, mailboxes, relay, false});
+    auto submission = std::make_shared<Service>(Service{options, mailboxes, relay, true});
     SmtpEndpoints endpoints;
     endpoints.mx = listen(runtime, options.mx, mx, tracer, "smtp");
     endpoints.submission = listen(runtime, options.submission, submission, tracer, "submission");

@@ -4,12 +4,12 @@
 // MX (relay in: mail for our domains from anyone, AUTH not offered) and submission
 // (RFC 6409: AUTH required, then mail to anyone). Mail for other domains is relayed only for
 // an authenticated user or a client in relay_networks; never for anyone else (no open
-// relay). The outgoing queue is not built yet: such mail gets 451 4.3.0 for now.
+// relay). Such mail goes into the Relay's queue; without a Relay it gets 451 4.3.0.
 //
-// A message is answered 250 only after every copy is in its Maildir and fsynced
-// (Mailboxes::deliver). Deadlines (RFC 5321 4.5.3.2): 5 minutes for each command, 3 for
-// each block of data, 30 s for each write; on expiry the client gets 421 and the
-// connection closes.
+// A message is answered 250 only after every copy is in its Maildir or the queue and fsynced
+// (Mailboxes::deliver, Relay::enqueue). Deadlines (RFC 5321 4.5.3.2): 5 minutes for each command, 3
+// for each block of data, 30 s for each write; on expiry the client gets 421 and the connection
+// closes.
 
 #include <chrono>
 #include <memory>
@@ -19,6 +19,7 @@
 #include "core/endpoint.hpp"
 #include "core/trace/tracer.hpp"
 #include "mail/asio/mailboxes.hpp"
+#include "mail/asio/relay.hpp"
 #include "mail/smtp/session.hpp"
 #include "net/runtime.hpp"
 
@@ -41,7 +42,9 @@ struct SmtpEndpoints {
     std::vector<asio::ip::tcp::endpoint> submission;
 };
 
+// `relay` may be null (no outgoing queue).
 SmtpEndpoints start_smtp_server(net::Runtime& runtime, const SmtpServiceOptions& options,
-                                std::shared_ptr<Mailboxes> mailboxes, trace::Tracer& tracer);
+                                std::shared_ptr<Mailboxes> mailboxes, std::shared_ptr<Relay> relay,
+                                trace::Tracer& tracer);
 
 }  // namespace l7::mail

@@ -12,18 +12,6 @@ constexpr std::size_t kFlushThreshold = 16 * 1024;  // responses held before a s
 constexpr std::size_t kMaxTracedLines = 20;         // of a LIST or UIDL listing
 constexpr std::string_view kHidden = "<credentials hidden>";
 
-// The configuration's text going into a response: no line breaks or other controls.
-std::string printable(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u != 0x7f) {
-            out += c;
-        }
-    }
-    return out;
-}
-
 // A UIDL line is "n uid": a uid with a space or control in it would break the listing, so
 // such octets (which the driver promises not to send) become '?'.
 std::string safe_uid(std::string_view uid) {
@@ -44,7 +32,7 @@ Pop3ServerSession::Pop3ServerSession(Pop3ServerConfig config) : config_(std::mov
     limits.max_buffered_input = std::max(limits.max_buffered_input, kPop3MaxSaslLine);
     limits.max_errors = std::max<std::size_t>(limits.max_errors, 1);
     limits.max_login_failures = std::max<std::size_t>(limits.max_login_failures, 1);
-    config_.hostname = printable(config_.hostname);
+    config_.hostname = without_controls(config_.hostname);
 }
 
 void Pop3ServerSession::start() {

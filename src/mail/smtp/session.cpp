@@ -20,20 +20,6 @@ constexpr EnhancedStatus kNotAvailable{5, 5, 1};
 constexpr EnhancedStatus kLineTooLong{5, 5, 6};
 constexpr EnhancedStatus kClosing{4, 7, 0};
 
-// A driver's or the configuration's text going into a reply or a header field: no line
-// breaks or other controls (a reverse-DNS name is the remote side's choice).
-std::string printable(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u != 0x7f) {
-            out += c;
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 SmtpServerSession::SmtpServerSession(SmtpServerConfig config, SmtpPeer peer)
@@ -42,8 +28,8 @@ SmtpServerSession::SmtpServerSession(SmtpServerConfig config, SmtpPeer peer)
     limits.max_buffered_input = std::max(limits.max_buffered_input, kSmtpMaxAuthLine);
     limits.max_errors = std::max<std::size_t>(limits.max_errors, 1);
     limits.max_auth_failures = std::max<std::size_t>(limits.max_auth_failures, 1);
-    config_.hostname = printable(config_.hostname);
-    config_.greeting = printable(config_.greeting);
+    config_.hostname = without_controls(config_.hostname);
+    config_.greeting = without_controls(config_.greeting);
 }
 
 void SmtpServerSession::start() {
@@ -513,7 +499,7 @@ bool SmtpServerSession::begin_message_result(std::optional<SmtpMessageStamp> sta
         reply(smtp_reply(451, {4, 3, 0}, "Cannot take a message now, try again later"));
         return true;
     }
-    message_id_ = printable(stamp->id);
+    message_id_ = without_controls(stamp->id);
     message_ = received_field(*stamp);
     data_size_ = 0;
     data_problem_ = DataProblem::none;
@@ -694,10 +680,10 @@ std::string SmtpServerSession::received_field(const SmtpMessageStamp& stamp) con
     std::string f = "Received: from " + envelope_.helo;
     if (!peer_.address.empty()) {
         // TCP-info = address-literal / ( Domain FWS address-literal )
-        const std::string address = printable(peer_.address);
+        const std::string address = without_controls(peer_.address);
         const std::string literal =
             address.find(':') != std::string::npos ? "[IPv6:" + address + "]" : "[" + address + "]";
-        const std::string name = printable(peer_.name);
+        const std::string name = without_controls(peer_.name);
         f += " (" + (name.empty() ? literal : name + " " + literal) + ")";
     }
     std::string protocol = !envelope_.esmtp                ? "SMTP"
@@ -709,11 +695,11 @@ std::string SmtpServerSession::received_field(const SmtpMessageStamp& stamp) con
     if (envelope_.esmtp && !envelope_.auth_user.empty()) {
         protocol += 'A';
     }
-    f += "\r\n\tby " + config_.hostname + " with " + protocol + " id " + printable(stamp.id);
+    f += "\r\n\tby " + config_.hostname + " with " + protocol + " id " + without_controls(stamp.id);
     if (envelope_.recipients.size() == 1) {
         f += "\r\n\tfor <" + envelope_.recipients.front() + ">";
     }
-    f += "; " + printable(stamp.date) + "\r\n";
+    f += "; " + without_controls(stamp.date) + "\r\n";
     return f;
 }
 

@@ -35,13 +35,6 @@ std::string escape_host(std::string_view host) {
     return out.empty() ? "localhost" : out;
 }
 
-std::error_code make_directory(const fs::path& dir) {
-    if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) {
-        return {};
-    }
-    return {errno, std::generic_category()};
-}
-
 constexpr std::size_t kMaxUidLength = 70;  // RFC 1939 7, UIDL
 
 // FNV-1a: a stable, short stand-in for a name too long to be a UIDL (not a security hash).
@@ -69,10 +62,11 @@ std::string uid_for(std::string_view name) {
     return out;
 }
 
-// ",S=1234" in a name, as Dovecot and l7 write it.
-std::optional<std::uint64_t> size_in_name(std::string_view name) {
+// ",S=1234" (the file's size) or ",W=1266" (its size with CRLF line ends, as sent) in a
+// name, as Dovecot writes them (l7 writes ",S=" only: its files have CRLF line ends).
+std::optional<std::uint64_t> size_in_name(std::string_view name, std::string_view key) {
     const std::string_view base = name.substr(0, name.find(':'));
-    const std::size_t at = base.find(",S=");
+    const std::size_t at = base.find(key);
     if (at == std::string_view::npos) {
         return std::nullopt;
     }
@@ -102,17 +96,7 @@ std::string MaildirNamer::next(std::int64_t unix_micros, std::uint64_t size) {
 }
 
 std::error_code Maildir::create() const {
-    std::error_code ec;
-    fs::create_directories(root_, ec);
-    if (ec) {
-        return ec;
-    }
-    for (const char* sub : kSubdirectories) {
-        if (auto made = make_directory(root_ / sub)) {
-            return made;
-        }
-    }
-    return {};
+    return create_private_directories(root_, kSubdirectories);
 }
 
 bool Maildir::exists() const {
@@ -173,7 +157,9 @@ Result<std::vector<MaildirMessage>> Maildir::list() const {
             m.name = name;
             m.in_new = std::string_view(sub) == "new";
             m.uid = uid_for(name);
-            if (auto size = size_in_name(name)) {
+            if (auto wire = size_in_name(name, ",W=")) {
+                m.size = *wire;
+            } else if (auto size = size_in_name(name, ",S=")) {
                 m.size = *size;
             } else {
                 m.size = static_cast<std::uint64_t>(it->file_size(ec));

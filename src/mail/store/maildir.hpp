@@ -43,11 +43,13 @@ class MaildirNamer {
 
 // A message as listed from new/ or cur/.
 struct MaildirMessage {
-    std::string name;        // the file name ("1764500000.M1P2Q3.host,S=42:2,S" in cur/)
-    bool in_new = false;     // in new/ (not yet seen by a reader) rather than cur/
-    std::string uid;         // stable across sessions: the name before ':' (or a hash of it
-                             // when longer than 70 characters), for POP3's UIDL
-    std::uint64_t size = 0;  // bytes on disk (from ",S=" when present)
+    std::string name;     // the file name ("1764500000.M1P2Q3.host,S=42:2,S" in cur/)
+    bool in_new = false;  // in new/ (not yet seen by a reader) rather than cur/
+    std::string uid;      // stable across sessions: the name before ':' (or a hash of it
+                          // when longer than 70 characters), for POP3's UIDL
+    // Octets as sent, CRLF line ends: Dovecot's ",W=" when the name has it, else ",S=", else
+    // the size on disk (a file with bare LF line ends and neither tag counts short).
+    std::uint64_t size = 0;
 };
 
 class Maildir {

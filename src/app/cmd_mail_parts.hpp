@@ -1,0 +1,14 @@
+#pragma once
+// The `l7 mail` verbs that live in files of their own (cmd_mail.cpp registers them all).
+
+#include "app/cli.hpp"
+
+namespace l7::app {
+
+// `l7 mail queue list|flush|delete`: the outgoing queue of `l7 mail serve`.
+void add_mail_queue(CLI::App& mail_cmd, Context& context);
+
+// `l7 mail send`: compose a message and submit it over SMTP, as a user agent does.
+void add_mail_send(CLI::App& mail_cmd, Context& context);
+
+}  // namespace l7::app
