@@ -409,6 +409,7 @@ void register_mail_commands(CLI::App& root, Context& ctx) {
     add_mail_user(*mail_cmd, ctx);
     add_mail_queue(*mail_cmd, ctx);
     add_mail_send(*mail_cmd, ctx);
+    add_mail_fetch(*mail_cmd, ctx);
     add_env_names(*mail_cmd->get_subcommand("send"), "MAIL");
 }
 

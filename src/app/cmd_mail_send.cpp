@@ -126,21 +126,6 @@ bool has_eight_bit(std::string_view data) {
                        [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
-std::string password(const SendFlags& f) {
-    if (!f.password_file.empty()) {
-        std::string text = read_file(f.password_file, "--password-file");
-        if (auto nl = text.find('\n'); nl != std::string::npos) {
-            text.erase(nl);
-        }
-        return text;
-    }
-    if (const char* env = std::getenv("L7_MAIL_PASSWORD")) {
-        return env;
-    }
-    throw UsageError("--user " + f.user +
-                     ": give the password with --password-file FILE or in L7_MAIL_PASSWORD");
-}
-
 int run_send(const SendFlags& f, Context& ctx) {
     apply_common_options(f.common, ctx, false);
     if (f.to.empty() && f.cc.empty() && f.bcc.empty()) {
@@ -185,7 +170,8 @@ int run_send(const SendFlags& f, Context& ctx) {
         !f.helo.empty() ? f.helo : message.mail_from.substr(message.mail_from.rfind('@') + 1);
     options.session.ehlo = !f.helo_only;
     if (!f.user.empty()) {
-        options.session.auth = mail::SmtpClientCredentials{f.user, password(f)};
+        options.session.auth =
+            mail::SmtpClientCredentials{f.user, mail_password(f.password_file, f.user)};
         options.session.require_auth = true;
     }
     options.tracer = &ctx.tracer;

@@ -103,6 +103,19 @@ int run_lab(const Topology& topology, const RunOptions& options, trace::Tracer& 
         }
         return std::nullopt;
     };
+    context.settings = [&eps](const std::string& host,
+                              const std::string& kind) -> const config::Table* {
+        for (const Endpoint& e : eps) {
+            if (e.host == host && e.kind == kind) {
+                return &e.service->settings;
+            }
+        }
+        return nullptr;
+    };
+    const unsigned first_bindable = first_bindable_port();
+    context.effective_port = [first_bindable, &topology](std::uint16_t configured) {
+        return effective_port(configured, first_bindable, topology.privileged_port_offset);
+    };
     for (const Endpoint& e : eps) {
         try {
             find_service_kind(e.kind)->start(runtime, HostPort{e.address, e.port},
@@ -156,8 +169,10 @@ int run_lab(const Topology& topology, const RunOptions& options, trace::Tracer& 
     std::thread server([&runtime] { runtime.run(); });
     std::size_t passed = 0;
     for (const Endpoint& e : eps) {
-        auto result =
-            find_service_kind(e.kind)->probe(HostPort{e.address, e.port}, e.service->settings);
+        const ServiceKind* kind = find_service_kind(e.kind);
+        const HostPort ep{e.address, e.port};
+        auto result = kind->probe_in_lab ? kind->probe_in_lab(ep, e.service->settings, context)
+                                         : kind->probe(ep, e.service->settings);
         out << (result ? "PASS " : "FAIL ") << std::left << std::setw(24) << e.host << std::setw(15)
             << e.kind << std::setw(24) << endpoint_text(e) << ' '
             << (result ? *result : result.error().message) << "\n";

@@ -16,10 +16,14 @@
 
 namespace l7::lab {
 
-// What a starting service may ask of the lab: where another host's service listens (a DNS
-// secondary's primary, the targets of its NOTIFY).
+// What a starting (or checked) service may ask of the lab: where another host's service
+// listens (a DNS secondary's primary, the targets of its NOTIFY, a mail check's reader), its
+// settings, and where a port of its own settings really is (ports move with the lab's
+// privileged-port offset, as the service's own port does).
 struct StartContext {
     std::function<std::optional<HostPort>(const std::string& host, const std::string& kind)> find;
+    std::function<const config::Table*(const std::string& host, const std::string& kind)> settings;
+    std::function<std::uint16_t(std::uint16_t configured)> effective_port;
 };
 
 struct ServiceKind {
@@ -34,6 +38,10 @@ struct ServiceKind {
     // Returns what it saw on success ("HELLO LAB"), or what went wrong.
     std::function<Result<std::string>(const HostPort& endpoint, const config::Table& settings)>
         probe;
+    // Instead of probe, for a check that involves other hosts' services.
+    std::function<Result<std::string>(const HostPort& endpoint, const config::Table& settings,
+                                      const StartContext& context)>
+        probe_in_lab;
 };
 
 const std::vector<ServiceKind>& service_kinds();
@@ -43,6 +51,8 @@ ServiceKind dns_service();
 ServiceKind dns_resolver_service();
 // The web server kind, with virtual hosts and an optional access link (lab/http_service.cpp).
 ServiceKind http_service();
+// The mail server kind: SMTP, submission, the queue, POP3 and IMAP (lab/mail_service.cpp).
+ServiceKind mail_service();
 const ServiceKind* find_service_kind(const std::string& name);
 
 }  // namespace l7::lab

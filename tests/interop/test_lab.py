@@ -2,12 +2,16 @@
 """`l7 lab`: --check, --print-config round trip, --config errors with FILE:LINE, and the
 running lab serving real clients on its fixed loopback addresses (RESOURCE_LOCK lab)."""
 
+import imaplib
 import os
+import poplib
 import re
 import signal
+import smtplib
 import socket
 import subprocess
 import tempfile
+import time
 import tomllib
 
 import l7test
@@ -49,14 +53,18 @@ GAIA_SERVICES = [
 HTTP_HOSTS = [h for h in HOSTS if h[0] in ("gaia.cs.umass.edu", "hamburger.edu",
                                            "networkutopia.com", "cis.poly.edu")]
 DNS_HOSTS = [h for h in HOSTS if h[1].startswith("127.10.1.") or h[1].startswith("127.10.2.")]
+# The course's e-mail scenario: Bob's server and Alice's.
+MAIL_HOSTS = [h for h in HOSTS if h[0] in ("hamburger.edu", "crepes.fr")]
 
 
 def default_services(dns_port):
     """(host, address, kind, protocol, port) of every service of the default lab."""
     # Ports below 1024 move by the same offset: 53 -> 10053, 80 -> 10080.
     http_port = dns_port - 53 + 80
+    smtp_port = dns_port - 53 + 25
     return ([("gaia.cs.umass.edu", GAIA, k, proto, p) for k, proto, p in GAIA_SERVICES] +
             [(h, a, "http", "tcp", http_port) for h, a in HTTP_HOSTS] +
+            [(h, a, "mail", "tcp", smtp_port) for h, a in MAIL_HOSTS] +
             [(h, a, "dns", "udp+tcp", dns_port) for h, a in DNS_HOSTS] +
             [("resolver.isp.net", RESOLVER, "dns-resolver", "udp+tcp", dns_port)])
 
@@ -195,14 +203,16 @@ class LabTest(l7test.TestCase):
              for kind, proto, port in GAIA_SERVICES] +
             [("gaia.cs.umass.edu", GAIA, http_port, "tcp", "http")],
         )
-        # hamburger.edu, crepes.fr (no services yet), networkutopia.com, cis.poly.edu.
-        self.assertEqual([(r[0], r[1]) for r in rows[4:8]], HOSTS[1:5])
-        self.assertEqual([r[-1] for r in rows[4:8]], ["http", "yet)", "http", "http"])
-        self.assertEqual([(r[0], r[1], r[-2], r[-1]) for r in rows[8:-1]],
+        # hamburger.edu (web and mail), crepes.fr (mail), networkutopia.com, cis.poly.edu.
+        self.assertEqual([(r[0], r[1]) for r in rows[4:9]],
+                         [HOSTS[1], HOSTS[1], HOSTS[2], HOSTS[3], HOSTS[4]])
+        self.assertEqual([r[-1] for r in rows[4:9]], ["http", "mail", "mail", "http", "http"])
+        self.assertEqual([(r[0], r[1], r[-2], r[-1]) for r in rows[9:-1]],
                          [(h, a, "udp+tcp", "dns") for h, a in DNS_HOSTS])
         self.assertEqual((rows[-1][0], rows[-1][1], rows[-1][-2], rows[-1][-1]),
                          ("resolver.isp.net", RESOLVER, "udp+tcp", "dns-resolver"))
-        self.assertEqual([r[0] for r in rows], [h for h, _ in HOSTS[:1] * 4 + HOSTS[1:]])
+        self.assertEqual([r[0] for r in rows],
+                         [h for h, _ in HOSTS[:1] * 4 + HOSTS[1:2] * 2 + HOSTS[2:]])
 
         # The DNS hierarchy answers a real client (dig) the way the course draws it: the root
         # refers to edu, edu to umass.edu, whose servers (primary and secondary) answer.
@@ -280,6 +290,43 @@ class LabTest(l7test.TestCase):
         cp = run_l7(["socket", "tcp-client", "--server", "gaia.cs.umass.edu:12000"],
                     input="tcp by name\n", env=named)
         self.assertEqual((cp.returncode, cp.stdout), (0, "TCP BY NAME\n"), cp.stderr)
+
+        # The course's e-mail scenario with Python's clients: Alice submits to her server
+        # (crepes.fr, AUTH on the submission port), which finds hamburger.edu's MX in the
+        # lab's DNS and relays; Bob reads over POP3 and over IMAP.
+        offset = int(port) - 53
+        token = "lab-mail-%d" % os.getpid()
+        with smtplib.SMTP("127.10.0.4", offset + 587, timeout=10) as smtp:
+            smtp.login("alice", "crepes")
+            smtp.sendmail("alice@crepes.fr", ["bob@hamburger.edu"],
+                          "From: alice@crepes.fr\r\nTo: bob@hamburger.edu\r\n"
+                          "Subject: %s\r\n\r\nDo you like ketchup?\r\n" % token)
+        found = False
+        for _ in range(60):  # the relay's first try is at once; retries come within seconds
+            pop = poplib.POP3("127.10.0.3", offset + 110, timeout=10)
+            try:
+                pop.user("bob")
+                pop.pass_("hamburger")
+                count, _ = pop.stat()
+                found = any(("Subject: " + token).encode() in b"\n".join(pop.retr(i + 1)[1])
+                            for i in range(count))
+            finally:
+                pop.quit()
+            if found:
+                break
+            time.sleep(0.5)
+        self.assertTrue(found, "Alice's message never reached Bob's mailbox")
+        imap = imaplib.IMAP4("127.10.0.3", offset + 143, timeout=10)
+        try:
+            imap.login("bob", "hamburger")
+            imap.select("INBOX", readonly=True)
+            typ, data = imap.search(None, "SUBJECT", token)
+            self.assertEqual(typ, "OK")
+            self.assertEqual(len(data[0].split()), 1, data)
+            typ, data = imap.fetch(data[0].split()[0], "(BODY.PEEK[HEADER.FIELDS (RECEIVED)])")
+            self.assertIn(b"mail.crepes.fr", data[0][1], data)  # relayed by Alice's server
+        finally:
+            imap.logout()
 
         self.assertStopsCleanly(lab, signal.SIGINT)
         self.assertIn("l7 lab: stopped.", lab.stdout())

@@ -35,10 +35,13 @@ StoreProblem problem(const MailboxError& e) {
         case Code::invalid:
             return StoreProblem{StoreProblem::Kind::not_allowed, e.message};
         case Code::limit:
-            return StoreProblem{StoreProblem::Kind::too_big, e.message};
-        case Code::io:
+            return StoreProblem{StoreProblem::Kind::limit, e.message};
         case Code::in_use:
+            return StoreProblem{StoreProblem::Kind::in_use, e.message};
         case Code::stale:
+            log::warn("imap", e.message);
+            return StoreProblem{StoreProblem::Kind::stale, e.message};
+        case Code::io:
             break;
     }
     log::warn("imap", e.message);
@@ -73,6 +76,15 @@ Result<ImapIndex*, StoreProblem> MaildirImapStore::index(std::string_view folder
         it = open_.emplace(key, std::move(*opened)).first;
     }
     return &it->second;
+}
+
+void MaildirImapStore::selected(std::optional<std::string_view> folder) {
+    selected_ = folder ? std::optional<std::string>(folder_key(*folder)) : std::nullopt;
+    release_unselected();
+}
+
+void MaildirImapStore::release_unselected() {
+    std::erase_if(open_, [&](const auto& entry) { return entry.first != selected_; });
 }
 
 void MaildirImapStore::forget(std::string_view folder) {
@@ -143,6 +155,7 @@ std::optional<StoreProblem> MaildirImapStore::rename(std::string_view from, std:
 }
 
 Result<imap::FolderState, StoreProblem> MaildirImapStore::state(std::string_view folder) {
+    const Release release(*this);
     auto idx = index(folder);
     if (!idx) {
         return idx.error();
@@ -167,6 +180,7 @@ Result<imap::FolderState, StoreProblem> MaildirImapStore::state(std::string_view
 
 Result<std::string, StoreProblem> MaildirImapStore::read(std::string_view folder,
                                                          std::uint32_t uid) {
+    const Release release(*this);
     auto idx = index(folder);
     if (!idx) {
         return idx.error();
@@ -185,6 +199,7 @@ Result<std::string, StoreProblem> MaildirImapStore::read(std::string_view folder
 Result<std::vector<std::pair<std::uint32_t, std::vector<imap::Flag>>>, StoreProblem>
 MaildirImapStore::store_flags(std::string_view folder, const std::vector<std::uint32_t>& uids,
                               imap::StoreAction::Mode mode, const std::vector<imap::Flag>& flags) {
+    const Release release(*this);
     auto idx = index(folder);
     if (!idx) {
         return idx.error();
@@ -206,6 +221,7 @@ MaildirImapStore::store_flags(std::string_view folder, const std::vector<std::ui
 
 Result<imap::UidMapping, StoreProblem> MaildirImapStore::copy(
     std::string_view folder, const std::vector<std::uint32_t>& uids, std::string_view destination) {
+    const Release release(*this);
     auto from = index(folder);
     if (!from) {
         return from.error();
@@ -223,6 +239,7 @@ Result<imap::UidMapping, StoreProblem> MaildirImapStore::copy(
 
 std::optional<StoreProblem> MaildirImapStore::expunge(std::string_view folder,
                                                       const std::vector<std::uint32_t>& uids) {
+    const Release release(*this);
     auto idx = index(folder);
     if (!idx) {
         return idx.error();
@@ -237,6 +254,7 @@ std::optional<StoreProblem> MaildirImapStore::expunge(std::string_view folder,
 Result<imap::UidMapping, StoreProblem> MaildirImapStore::append(
     std::string_view folder, std::string_view message, const std::vector<imap::Flag>& flags,
     std::optional<imap::ImapDateTime> date) {
+    const Release release(*this);
     auto idx = index(folder);
     if (!idx) {
         return idx.error();

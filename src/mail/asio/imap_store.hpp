@@ -1,8 +1,8 @@
 #pragma once
 // The IMAP session's mail store (imap/mail_store.hpp) on a user's Maildir: folders from the
 // Maildir++ tree, each folder's UIDs and flags from its SQLite index (store/imap_index.hpp),
-// opened on first use and kept for the session. \Recent is this store's notion: the UIDs
-// whose files it was the first to index (RFC 3501 2.3.2: one session sees a message as
+// opened on first use and kept while the folder is selected. \Recent is this store's notion: the
+// UIDs whose files it was the first to index (RFC 3501 2.3.2: one session sees a message as
 // recent). Failures are logged here with their cause; the session tells the client only
 // that the operation failed.
 
@@ -42,14 +42,27 @@ class MaildirImapStore : public imap::ImapMailStore {
         std::string_view folder, std::string_view message, const std::vector<imap::Flag>& flags,
         std::optional<imap::ImapDateTime> date) override;
 
+    void selected(std::optional<std::string_view> folder) override;
+
   private:
+    // Closes, at the end of a call, the indexes of folders other than the selected one.
+    struct Release {
+        explicit Release(MaildirImapStore& owner) : store(owner) {}
+        ~Release() { store.release_unselected(); }
+        Release(const Release&) = delete;
+        Release& operator=(const Release&) = delete;
+        MaildirImapStore& store;
+    };
+
     Result<ImapIndex*, imap::StoreProblem> index(std::string_view folder);
+    void release_unselected();
     void forget(std::string_view folder);  // after DELETE and RENAME
 
     FolderTree tree_;
     MaildirNamer& namer_;
     IndexLimits limits_;
-    std::map<std::string, ImapIndex, std::less<>> open_;
+    std::map<std::string, ImapIndex, std::less<>> open_;  // the selected folder's, mostly
+    std::optional<std::string> selected_;
     std::map<std::string, std::set<std::uint32_t>, std::less<>> recent_;
 };
 

@@ -5,55 +5,24 @@
 #include <asio/write.hpp>
 
 #include "core/endpoint.hpp"
+#include "mail/asio/connect.hpp"
 #include "net/timeout.hpp"
 
 namespace l7::mail {
-namespace {
 
 using tcp = asio::ip::tcp;
-
-// The connection's socket, or why there is none.
-asio::awaitable<bool> connect_any(tcp::socket& sock, const SmtpClientRunOptions& options,
-                                  SmtpClientRun& run) {
-    run.connect_failure = "no address to try";
-    for (const std::string& a : options.addresses) {
-        std::error_code ec;
-        const auto address = asio::ip::make_address(a, ec);
-        if (ec) {
-            continue;
-        }
-        std::error_code ignored;
-        sock.close(ignored);
-        auto done = co_await net::with_timeout(
-            sock.async_connect(tcp::endpoint(address, options.port), net::as_tuple_awaitable),
-            options.connect_timeout);
-        if (!done) {
-            run.connect_failure = "no answer from " + HostPort{a, options.port}.to_string() +
-                                  " within " +
-                                  std::to_string(options.connect_timeout.count() / 1000) + " s";
-            run.connect_timed_out = true;
-            continue;
-        }
-        if (auto [connect_ec] = *done; connect_ec) {
-            run.connect_failure =
-                HostPort{a, options.port}.to_string() + ": " + connect_ec.message();
-            run.connect_timed_out = false;
-            continue;
-        }
-        run.address = a;
-        co_return true;
-    }
-    co_return false;
-}
-
-}  // namespace
 
 asio::awaitable<SmtpClientRun> run_smtp_client(
     SmtpClientRunOptions options, std::function<std::optional<SmtpOutgoingMessage>()> next_message,
     std::function<void(const SmtpClientMessageDone&)> on_done) {
     SmtpClientRun run;
     tcp::socket sock(co_await asio::this_coro::executor);
-    if (!co_await connect_any(sock, options, run)) {
+    const ConnectOutcome connected =
+        co_await connect_first(sock, options.addresses, options.port, options.connect_timeout);
+    run.connect_failure = connected.failure;
+    run.connect_timed_out = connected.timed_out;
+    run.address = connected.address;
+    if (!connected.connected) {
         co_return run;
     }
     run.connected = true;

@@ -29,6 +29,9 @@ struct StoreProblem {
         already_exists,  // NO [ALREADYEXISTS] (RFC 5530)
         not_allowed,     // NO [CANNOT]: deleting INBOX, a name the store cannot hold
         too_big,         // NO [TOOBIG]: a message beyond the store's size limit
+        limit,           // NO [LIMIT]: an implementation limit (keywords per message, ...)
+        in_use,          // NO [INUSE]: another session holds the folder (RFC 5530)
+        stale,           // the selected folder was replaced under the session: BYE
         failure,         // NO [SERVERBUG] / [UNAVAILABLE]: the disk, the index
     };
     Kind kind = Kind::failure;
@@ -72,6 +75,11 @@ class ImapMailStore {
     virtual std::optional<StoreProblem> create(std::string_view folder) = 0;
     virtual std::optional<StoreProblem> remove(std::string_view folder) = 0;
     virtual std::optional<StoreProblem> rename(std::string_view from, std::string_view to) = 0;
+
+    // The folder the session has selected (nullopt: none). A store may hold resources
+    // (an open index, its lock) for that folder only, and release other folders' after each
+    // call, so a folder one session asked STATUS about stays free for another's DELETE.
+    virtual void selected(std::optional<std::string_view> folder) { (void)folder; }
 
     // The folder as it is now (the store catches up with deliveries and other programs).
     virtual Result<FolderState, StoreProblem> state(std::string_view folder) = 0;

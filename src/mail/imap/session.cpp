@@ -450,6 +450,7 @@ bool ImapServerSession::command_authenticated(ImapCommand& cmd) {
             }
             if (view_ && view_->folder == cmd.mailbox) {
                 view_.reset();
+                store_->selected(std::nullopt);
                 phase_ = Phase::authenticated;
             }
             if (auto problem = store_->remove(cmd.mailbox)) {
@@ -503,8 +504,10 @@ void ImapServerSession::select(const ImapCommand& cmd) {
     // RFC 3501 6.3.1: a SELECT, failed or not, first deselects the current mailbox.
     view_.reset();
     phase_ = Phase::authenticated;
+    store_->selected(cmd.mailbox);
     auto state = store_->state(cmd.mailbox);
     if (!state) {
+        store_->selected(std::nullopt);
         no(cmd.tag, state.error(), "SELECT");
         return;
     }
@@ -592,12 +595,54 @@ void ImapServerSession::list(const ImapCommand& cmd) {
             return f.name.size() > prefix.size() && f.name.compare(0, prefix.size(), prefix) == 0;
         });
     };
+    auto line = [&](const std::string& attributes, const std::string& name) {
+        untagged(verb + " (" + attributes + ") \"" + std::string(1, kDelimiter) + "\" " +
+                 mailbox_text(name));
+    };
+    if (lsub) {
+        // RFC 3501 6.3.9: the subscribed names, existing or not; and with "%", the parent of
+        // a subscribed name that the pattern does not reach, as \Noselect when the parent
+        // itself is not subscribed.
+        const bool percent = pattern.find('%') != std::string::npos;
+        auto is_subscribed = [&](const std::string& name) {
+            return std::find(subscribed.begin(), subscribed.end(), name) != subscribed.end();
+        };
+        std::vector<std::string> shown;
+        auto first_time = [&](const std::string& name) {
+            if (std::find(shown.begin(), shown.end(), name) != shown.end()) {
+                return false;
+            }
+            shown.push_back(name);
+            return true;
+        };
+        for (const std::string& name : subscribed) {
+            if (list_pattern_matches(pattern, name, kDelimiter)) {
+                if (!first_time(name)) {
+                    continue;
+                }
+                const auto f = std::find_if(folders->begin(), folders->end(),
+                                            [&](const FolderEntry& e) { return e.name == name; });
+                if (f == folders->end() || !f->exists) {
+                    line("\\Noselect", name);
+                } else {
+                    line(has_children(name) ? "\\HasChildren" : "\\HasNoChildren", name);
+                }
+                continue;
+            }
+            for (auto at = name.find(kDelimiter); percent && at != std::string::npos;
+                 at = name.find(kDelimiter, at + 1)) {
+                const std::string parent = name.substr(0, at);
+                if (!is_subscribed(parent) && list_pattern_matches(pattern, parent, kDelimiter) &&
+                    first_time(parent)) {
+                    line("\\Noselect", parent);
+                }
+            }
+        }
+        tagged(cmd.tag, "OK", verb + " completed");
+        return;
+    }
     for (const FolderEntry& folder : *folders) {
         if (!list_pattern_matches(pattern, folder.name, kDelimiter)) {
-            continue;
-        }
-        if (lsub &&
-            std::find(subscribed.begin(), subscribed.end(), folder.name) == subscribed.end()) {
             continue;
         }
         std::string attributes;
@@ -605,8 +650,7 @@ void ImapServerSession::list(const ImapCommand& cmd) {
             attributes += "\\Noselect ";
         }
         attributes += has_children(folder.name) ? "\\HasChildren" : "\\HasNoChildren";
-        untagged(verb + " (" + attributes + ") \"" + std::string(1, kDelimiter) + "\" " +
-                 mailbox_text(folder.name));
+        line(attributes, folder.name);
     }
     tagged(cmd.tag, "OK", verb + " completed");
 }
@@ -998,6 +1042,7 @@ void ImapServerSession::close_folder(const ImapCommand& cmd, bool expunge_delete
         }
     }
     view_.reset();
+    store_->selected(std::nullopt);
     phase_ = Phase::authenticated;
     tagged(cmd.tag, "OK", std::string(command_name_text(cmd.name)) + " completed");
 }
@@ -1010,6 +1055,9 @@ void ImapServerSession::sync_view(bool expunges_allowed) {
     }
     auto state = store_->state(view_->folder);
     if (!state) {
+        if (state.error().kind == StoreProblem::Kind::stale) {
+            stale_view();
+        }
         return;  // told at the next command; the view stays as it was
     }
     View& view = *view_;
@@ -1138,11 +1186,34 @@ void ImapServerSession::no(const std::string& tag, const StoreProblem& problem,
         case StoreProblem::Kind::too_big:
             tagged(tag, "NO", "[TOOBIG] Message too big");
             return;
+        case StoreProblem::Kind::limit:
+            trace_.record(Direction::note, problem.text);
+            tagged(tag, "NO", "[LIMIT] " + std::string(what) + " would pass a limit of the server");
+            return;
+        case StoreProblem::Kind::in_use:
+            tagged(tag, "NO", "[INUSE] Mailbox in use by another session");
+            return;
+        case StoreProblem::Kind::stale:
+            trace_.record(Direction::note, problem.text);
+            tagged(tag, "NO", "[UNAVAILABLE] The mailbox was replaced");
+            stale_view();
+            return;
         case StoreProblem::Kind::failure:
             break;
     }
     trace_.record(Direction::note, problem.text);
     tagged(tag, "NO", "[SERVERBUG] " + std::string(what) + " failed; the server log says why");
+}
+
+void ImapServerSession::stale_view() {
+    // RFC 3501 2.3.1.1: UIDVALIDITY may not change while a folder is selected, and the
+    // folder's index was rebuilt (or removed) under this session: the session ends, and the
+    // client reads the folder anew on its next connection.
+    if (!close_queued_) {
+        view_.reset();
+        store_->selected(std::nullopt);
+        bye("The selected mailbox was replaced; please reconnect");
+    }
 }
 
 void ImapServerSession::bye(std::string_view text) {

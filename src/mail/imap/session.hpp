@@ -143,6 +143,7 @@ class ImapServerSession {
     void bad(const std::string& tag, std::string_view text);
     void no(const std::string& tag, const StoreProblem& problem, std::string_view what);
     void bye(std::string_view text);
+    void stale_view();
     std::string capabilities() const;
 
     ImapServerConfig config_;

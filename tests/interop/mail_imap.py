@@ -16,6 +16,9 @@ NAMESPACE, SASL-IR, ENABLE, UNSELECT, CHILDREN) against real clients. Mail comes
   7. mbsync (isync) into a local Maildir, flags both ways, a near-side message uploaded.
   8. neomutt (or mutt) over IMAP in tmux: the index lists the subjects; a flag set there.
   9. Bad input: an over-long line, a too big literal, garbage, too many bad commands.
+Also: other programs' changes to the Maildir files, UIDs and keywords across a restart, a
+stop ending an IDLE with BYE, folders another session looks at, an index removed under a
+session.
 
 Tools: /usr/bin/python3 (stdlib only), curl, fetchmail, mbsync (isync 1.4), neomutt or mutt,
 tmux. A test whose tool is missing is skipped.
@@ -561,7 +564,10 @@ class ImaplibTest(ImapTestCase):
         self.assertEqual(m.subscribe("Work")[0], "OK")
         self.assertEqual(m.subscribe("Lists.l7")[0], "OK")
         self.assertEqual(set(listing("lsub")), {"Work", "Lists.l7"})
-        self.assertEqual(set(listing("lsub", pattern="%")), {"Work"})
+        # "%" stops at the delimiter: the unsubscribed parent of Lists.l7 shows as \Noselect
+        # (RFC 3501 6.3.9).
+        self.assertEqual(listing("lsub", pattern="%"),
+                         {"Work": {"\\hasnochildren"}, "Lists": {"\\noselect"}})
         with open(os.path.join(self.folder_dir(), "subscriptions")) as f:
             self.assertEqual(set(f.read().split("\n")) - {""}, {"Work", "Lists.l7"})
         self.assertEqual(m.unsubscribe("Work")[0], "OK")
@@ -595,9 +601,7 @@ class ImaplibTest(ImapTestCase):
         self.assertEqual(typ, "NO", data)
         self.assertEqual(m.select("Groups")[0], "NO")  # \Noselect
 
-    # l7 bug: LSUB "" "%" with only "Lists.l7" subscribed answers nothing; RFC 3501 6.3.9
-    # says it MUST answer "* LSUB (\Noselect) "." Lists" (the unsubscribed parent).
-
+    # RFC 3501 6.3.9: with "%", a subscribed child's unsubscribed parent is listed \Noselect.
     def test_lsub_percent_shows_the_parent_of_a_subscribed_child(self):
         m = self.imap()
         m.create("Lists.l7")
@@ -608,10 +612,8 @@ class ImaplibTest(ImapTestCase):
         self.assertEqual([(str(n), "\\noselect" in {a.lower() for a in attrs})
                           for attrs, _, n in lines], [("Lists", True)], data)
 
-    # l7 bug: more than IndexLimits::max_keywords_per_message (32) keywords get "NO [TOOBIG]
-    # Message too big"; the index's documentation says NO [LIMIT], the RFC 5530 code for "an
-    # implementation limit, such as the number of flags on a single message".
-
+    # More keywords than the index allows per message (32): all or nothing, with RFC 5530's
+    # [LIMIT].
     def test_too_many_keywords_are_refused_with_limit(self):
         self.send(message("kw", "x\r\n"))
         m = self.imap()
@@ -864,6 +866,12 @@ class ImaplibTest(ImapTestCase):
     def test_uid_commands(self):
         self.send(*[message("m%d" % i, "body %d\r\n" % i) for i in range(1, 6)])
         m = self.imap()
+        m.select("INBOX")
+        # UIDs ascend in delivery order (RFC 3501 2.3.1.1), also within one second.
+        got = self.fetch(m, "1:*", "(UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        self.assertEqual([(int(a["UID"]), a["BODY[HEADER.FIELDS (SUBJECT)]"])
+                          for _, a in sorted(got.items())],
+                         [(i, b"Subject: m%d\r\n\r\n" % i) for i in range(1, 6)])
         m.create("Work")
         work = self.uidvalidity(m, "Work")
         m.select("INBOX")
@@ -1090,14 +1098,8 @@ class TwoSessionsTest(ImapTestCase):
         self.assertEqual([(s, int(x["UID"]), flags_of(x)) for s, x in got],
                          [(1, 3, {"\\Seen"})])
 
-
-    # l7 bug: a folder another session merely asked STATUS about cannot be deleted or renamed
-    # until that session logs out: "NO [SERVERBUG] DELETE failed" (log: "... is in use by another
-    # session"). Each session keeps every index it opened (MaildirImapStore::open_), and
-    # FolderTree refuses folders whose index is open. RFC 3501 6.3.4/6.3.5: DELETE and RENAME
-    # succeed; STATUS does not select anything (6.3.10). Clients that poll STATUS (mutt,
-    # Thunderbird) thus block a second client's folder management.
-
+    # STATUS selects nothing (RFC 3501 6.3.10): it leaves no hold on a folder that would
+    # stop another session's DELETE or RENAME (6.3.4, 6.3.5).
     def test_delete_and_rename_of_folders_another_session_asked_status_about(self):
         a = self.raw()
         a.ok("CREATE Tmp")
@@ -1105,13 +1107,11 @@ class TwoSessionsTest(ImapTestCase):
         b = self.raw()
         b.ok("STATUS Tmp (MESSAGES)")
         b.ok("STATUS Ren (MESSAGES)")
-        self.assertTrue(re.match(rb"T\d+ OK", a.command("DELETE Tmp")[1]))
-        self.assertTrue(re.match(rb"T\d+ OK", a.command("RENAME Ren Ren2")[1]))
+        for command in ("DELETE Tmp", "RENAME Ren Ren2"):
+            tagged = a.command(command)[1]
+            self.assertTrue(re.match(rb"T\d+ OK", tagged), (command, tagged))
 
-    # l7 bug: DELETE of a folder another session has selected answers "NO [SERVERBUG] DELETE
-    # failed; the server log says why". Refusing is allowed, but with RFC 5530's [INUSE] (as
-    # store/imap_index.hpp documents for MailboxError::in_use), not a server bug.
-
+    # Refusing is allowed, with RFC 5530's [INUSE].
     def test_delete_of_a_folder_selected_elsewhere_is_ok_or_inuse(self):
         a = self.raw()
         a.ok("CREATE Work")
@@ -1119,13 +1119,9 @@ class TwoSessionsTest(ImapTestCase):
         tagged = a.command("DELETE Work")[1]
         self.assertTrue(re.match(rb"T\d+ (OK|NO \[INUSE\])", tagged), tagged)
 
-    # l7 bug: when a folder's index (l7-imap.sqlite) is removed under a session that has the
-    # folder selected, store/imap_index.hpp says the session must end with BYE (RFC 3501
-    # 2.3.1.1 allows no UIDVALIDITY change within a session). Instead NOOP answers "OK" with the
-    # stale view (ImapServerSession::sync_view ignores the store's error), and every new
-    # session's SELECT INBOX fails with "NO [SERVERBUG] SELECT failed" (log: "must be rebuilt,
-    # but other sessions have it open") for as long as the old session stays connected.
-
+    # A folder's index (l7-imap.sqlite) removed under a session that has the folder selected:
+    # UIDVALIDITY may not change within a session (RFC 3501 2.3.1.1), so the session ends
+    # with BYE, and a new session sees the folder with a new UIDVALIDITY.
     def test_a_removed_index_ends_the_sessions_that_use_it(self):
         self.send(message("indexed", "x\r\n"))
         a = self.raw(select="INBOX")
@@ -1137,13 +1133,16 @@ class TwoSessionsTest(ImapTestCase):
                 os.unlink(path)
         a.send("N1 NOOP\r\n")
         lines = []
-        while True:
+        while True:  # up to the tagged reply or the end
             line = a.read_line()
             if line is None:
                 break
             lines.append(line)
             self.assertLess(len(lines), 10, lines)
+            if line.startswith(b"N1 "):
+                break
         self.assertTrue(any(l.startswith(b"* BYE") for l in lines), lines)
+        self.assertIsNone(a.read_line())  # and closed
         b = self.raw()
         untagged = b.ok("SELECT INBOX")
         self.assertIn(b"* 1 EXISTS", untagged)
@@ -1210,17 +1209,20 @@ class Pop3CoexistenceTest(ImapTestCase):
     def test_a_pop3_delete_is_an_imap_expunge(self):
         self.send(message("pop first", "1\r\n"), message("pop second", "2\r\n"))
         a = self.raw(select="INBOX")
+        subject = "BODY[HEADER.FIELDS (SUBJECT)]"
+        listing = a.ok("FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        imap_seq = {x[subject]: s for s, x in (parse_fetch(l) for l in listing)}
         p = poplib.POP3("127.0.0.1", self.server.pop3_port, timeout=IO_TIMEOUT)
         self.addCleanup(p.close)
         p.user("bob")
         p.pass_(BOB_PASSWORD)
         self.assertEqual(p.stat()[0], 2)
-        _, lines, _ = p.retr(1)
-        self.assertIn(b"Subject: pop first", lines)
-        p.dele(1)
+        # POP3 numbers need not be IMAP's sequence numbers: find "pop first" by its Subject.
+        [first] = [i for i in (1, 2) if b"Subject: pop first" in p.retr(i)[1]]
+        p.dele(first)
         p.quit()
         self.assertEqual(len(self.files()), 1)
-        self.assertIn(b"* 1 EXPUNGE", a.ok("NOOP"))
+        self.assertIn(b"* %d EXPUNGE" % imap_seq[b"Subject: pop first\r\n\r\n"], a.ok("NOOP"))
         got = [parse_fetch(l) for l in a.ok("FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")]
         self.assertEqual([x["BODY[HEADER.FIELDS (SUBJECT)]"] for _, x in got],
                          [b"Subject: pop second\r\n\r\n"])
@@ -1340,8 +1342,11 @@ class FetchmailTest(ImapTestCase):
                        "fetchall" if fetchall else "", out))
         os.chmod(rc, 0o600)  # fetchmail refuses a readable rc file
         env = dict(os.environ, FETCHMAILHOME=home, HOME=home)
-        cp = subprocess.run(["fetchmail", "-f", rc, "-v", "--nosyslog"], capture_output=True,
-                            env=env, timeout=60)
+        # --pidfile: as root, fetchmail's lock is /var/run/fetchmail.pid whatever FETCHMAILHOME
+        # says, and a concurrent test's fetchmail would make this one exit with 8.
+        cp = subprocess.run(["fetchmail", "-f", rc, "-v", "--nosyslog", "--pidfile",
+                             os.path.join(home, "fetchmail.pid")], capture_output=True, env=env,
+                            timeout=60)
         got = b""
         if os.path.exists(out):
             with open(out, "rb") as f:
@@ -1476,8 +1481,10 @@ MUTT = shutil.which("neomutt") or shutil.which("mutt")
 @unittest.skipUnless(MUTT and shutil.which("tmux"), "neomutt/mutt or tmux is not installed")
 class MuttTest(ImapTestCase):
     def tmux(self, *args, check=True):
-        cp = subprocess.run(["tmux", "-S", self.socket] + list(args), capture_output=True,
-                            timeout=10)
+        # A private server (-S), no user configuration, not nested in a caller's tmux.
+        env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
+        cp = subprocess.run(["tmux", "-S", self.socket, "-f", "/dev/null"] + list(args),
+                            capture_output=True, timeout=10, env=env)
         if check:
             self.assertEqual(cp.returncode, 0, cp.stderr)
         return cp.stdout.decode("utf-8", "replace")
@@ -1539,9 +1546,8 @@ set charset="utf-8"
         self.assertEqual(len(l7test.wait_until(flagged, 20, interval=0.3,
                                                what="a \\Flagged message")), 1)
         self.tmux("send-keys", "-t", "mutt", "q")
-        l7test.wait_until(lambda: subprocess.run(
-            ["tmux", "-S", self.socket, "has-session", "-t", "mutt"], capture_output=True,
-            timeout=10).returncode != 0, 15, interval=0.2, what="mutt to quit")
+        l7test.wait_until(lambda: "mutt" not in self.tmux("list-sessions", check=False), 15,
+                          interval=0.2, what="mutt to quit")
         self.assertEqual(len(self.files()), 2)  # nothing deleted
         self.assertEqual(sorted(maildir_info(k) or "" for k in self.files()).count("F"), 1)
 
