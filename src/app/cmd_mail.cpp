@@ -7,6 +7,7 @@
 
 #include "app/cli.hpp"
 #include "app/cmd_mail_parts.hpp"
+#include "app/mail_serve_config.hpp"
 #include "app/password_edit.hpp"
 #include "core/cidr.hpp"
 #include "core/log.hpp"
@@ -17,32 +18,6 @@
 
 namespace l7::app {
 namespace {
-
-struct MailServeFlags {
-    CommonOptions common;
-    std::vector<std::string> domains;
-    std::vector<std::string> users;
-    std::string users_file;
-    std::string maildir;
-    std::vector<std::string> smtp;
-    std::vector<std::string> submission;
-    std::vector<std::string> pop3;
-    std::vector<std::string> imap;
-    std::vector<std::string> relay_networks;
-    std::string queue;
-    std::uint16_t relay_port = 25;
-    std::string smarthost;
-    std::vector<std::string> resolvers;
-    std::string retry_delay = "5m";
-    std::string max_retry_delay = "1h";
-    std::string queue_lifetime = "120h";
-    std::string hostname;
-    std::string postmaster;
-    std::size_t max_message_size = 25 * 1024 * 1024;
-    std::size_t max_recipients = 100;
-    unsigned threads = 0;
-    std::size_t max_connections = 1000;
-};
 
 // Users from --user NAME:PASSWORD, hashed now (yescrypt), in memory only.
 std::shared_ptr<const PasswordFile> users_from_flags(const std::vector<std::string>& pairs) {
@@ -207,8 +182,11 @@ void add_mail_serve(CLI::App& mail_cmd, Context& ctx) {
     auto* cmd =
         mail_cmd.add_subcommand("serve", "Run a mail server: SMTP in, submission, POP3 and IMAP");
     add_common_options(*cmd, f->common);
-    cmd->add_option("--domain", f->domains, "A domain whose mail is delivered here (repeatable)")
-        ->required()
+    cmd->add_option("--config", f->config_file,
+                    "Read the settings from this TOML file; flags given here win over it")
+        ->type_name("FILE");
+    cmd->add_option("--domain", f->domains,
+                    "A domain whose mail is delivered here (repeatable; required)")
         ->type_name("DOMAIN");
     cmd->add_option("--user", f->users,
                     "A user and password (repeatable); the mailbox is MAILDIR/NAME")
@@ -217,8 +195,8 @@ void add_mail_serve(CLI::App& mail_cmd, Context& ctx) {
                     "Users from a password file (htpasswd format, e.g. from `l7 http passwd`); "
                     "re-read when it changes")
         ->type_name("FILE");
-    cmd->add_option("--maildir", f->maildir, "The directory that holds one Maildir per user")
-        ->required()
+    cmd->add_option("--maildir", f->maildir,
+                    "The directory that holds one Maildir per user (required)")
         ->type_name("DIR");
     cmd->add_option("--smtp", f->smtp, "Where mail comes in (MX, no AUTH; repeatable)")
         ->check(listen_address_validator())
@@ -312,6 +290,20 @@ Deadlines (RFC 5321 4.5.3.2): 5 minutes per command, 3 per block of data; POP3: 
 minutes per command (RFC 1939 3); IMAP: 1 minute before login, 30 after (RFC 3501 5.4).
 --trace shows each dialogue as C:/S: lines (passwords hidden).
 
+--config FILE gives the same settings in TOML (a flag on the command line wins):
+  domains = ["hamburger.edu"]        maildir = "mail"        users_file = "users"
+  postmaster = "bob"                 hostname = "mail.hamburger.edu"
+  smtp = ["0.0.0.0:25"]              submission = ["0.0.0.0:587"]
+  pop3 = ["0.0.0.0:110"]             imap = ["0.0.0.0:143"]
+  relay_networks = ["192.0.2.0/24"]  max_message_size = 26214400
+  max_recipients = 100               max_connections = 1000      threads = 2
+  [queue]
+  dir = "queue"    relay_port = 25    smarthost = "smtp.example.net"
+  resolvers = ["127.0.0.1:53"]    retry_delay = "5m"    max_retry_delay = "1h"
+  lifetime = "120h"
+Paths are relative to the file's directory; users = ["bob:secret"] instead of
+users_file keeps the passwords in the file.
+
 Examples:
   l7 mail serve --domain hamburger.edu --user bob:secret --maildir /tmp/mail \
       --smtp 127.0.0.1:2525 --submission 127.0.0.1:2587 --pop3 127.0.0.1:2110 \
@@ -321,20 +313,31 @@ Examples:
       --from bob@hamburger.edu --to bob@hamburger.edu
   ls /tmp/mail/bob/new
   curl --user bob:secret imap://127.0.0.1:2143/INBOX -X 'STATUS INBOX (MESSAGES UNSEEN)')");
-    cmd->callback([f, &ctx] {
-        if (f->smtp.empty()) {
-            f->smtp = {"127.0.0.1:25"};
-        }
-        if (f->submission.empty()) {
-            f->submission = {"127.0.0.1:587"};
-        }
-        if (f->pop3.empty()) {
-            f->pop3 = {"127.0.0.1:110"};
-        }
-        if (f->imap.empty()) {
-            f->imap = {"127.0.0.1:143"};
-        }
-        ctx.action = [f, &ctx] { return run_mail_serve(*f, ctx); };
+    cmd->callback([f, cmd, &ctx] {
+        ctx.action = [f, cmd, &ctx] {
+            if (!f->config_file.empty()) {
+                apply_mail_serve_config(*f, *cmd);
+            }
+            if (f->domains.empty()) {
+                throw UsageError("--domain is required (or domains in the --config file)");
+            }
+            if (f->maildir.empty()) {
+                throw UsageError("--maildir is required (or maildir in the --config file)");
+            }
+            if (f->smtp.empty()) {
+                f->smtp = {"127.0.0.1:25"};
+            }
+            if (f->submission.empty()) {
+                f->submission = {"127.0.0.1:587"};
+            }
+            if (f->pop3.empty()) {
+                f->pop3 = {"127.0.0.1:110"};
+            }
+            if (f->imap.empty()) {
+                f->imap = {"127.0.0.1:143"};
+            }
+            return run_mail_serve(*f, ctx);
+        };
     });
 }
 

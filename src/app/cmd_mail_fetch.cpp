@@ -161,14 +161,18 @@ int run_fetch(const FetchFlags& f, Context& ctx) {
         return 7;
     }
     const mail::MailboxClientDone& done = run->done;
-    std::cout << done.messages << (done.messages == 1 ? " message" : " messages");
-    if (maildir) {
-        std::cout << ", " << saved << " saved in " << maildir->root().string();
+    // The summary, unless the session failed before listing anything (a refused log-in is
+    // not an empty mailbox).
+    if (done.ok() || done.messages > 0 || saved > 0) {
+        std::cout << done.messages << (done.messages == 1 ? " message" : " messages");
+        if (maildir) {
+            std::cout << ", " << saved << " saved in " << maildir->root().string();
+        }
+        if (f.delete_after) {
+            std::cout << ", " << done.deleted << " deleted on the server";
+        }
+        std::cout << "\n";
     }
-    if (f.delete_after) {
-        std::cout << ", " << done.deleted << " deleted on the server";
-    }
-    std::cout << "\n";
     if (!save_failure.empty()) {
         std::cerr << "l7 mail fetch: --maildir " << f.maildir << ": " << save_failure << "\n";
         return 1;

@@ -58,15 +58,18 @@ int flush_queue(const QueueFlags& f) {
     const mail::QueueStore store = open_queue(f);
     std::optional<std::string_view> id;
     if (!f.id.empty()) {
+        if (!mail::is_valid_queue_id(f.id)) {
+            throw UsageError(f.id + ": not a queue id");
+        }
+        if (!store.load(f.id)) {
+            throw UsageError(f.id + ": no such message in the queue");
+        }
         id = f.id;
     }
     auto changed = store.flush(unix_now(), id);
     if (!changed) {
         std::cerr << "l7 mail queue flush: " << changed.error().message << "\n";
         return 1;
-    }
-    if (id && *changed == 0 && !store.load(*id)) {
-        throw UsageError(f.id + ": no such message in the queue");
     }
     std::cout << *changed << " message(s) due now; the server tries them within seconds\n";
     return 0;

@@ -17,6 +17,7 @@ import smtplib
 import socket
 import subprocess
 import tempfile
+import threading
 import unittest
 
 import l7test
@@ -662,6 +663,29 @@ class LimitsTest(MailTestCase):
         self.assertEqual(len(self.delivered("bob")), 1)
         self.assertEqual(len(self.delivered("alice")), 1)
 
+    def test_ten_thousand_pipelined_recipients_get_452_past_the_limit(self):
+        # The default limit is 100 recipients; a client that sends 10,000 in one pipelined
+        # batch gets 250 for the first 100 and 452 4.5.3 for every other, in order, and the
+        # message goes through once. A thread writes while this one reads the replies, as a
+        # pipelining client must (the server does not read ahead without bound).
+        server = self.start()
+        c = self.raw(server.smtp_port)
+        c.expect("EHLO " + CLIENT, 250)
+        batch = ("MAIL FROM:<a@crepes.fr>\r\n" +
+                 "".join("RCPT TO:<bob@%s>\r\n" % DOMAIN for _ in range(10000)) +
+                 "DATA\r\n").encode()
+        writer = threading.Thread(target=c.send, args=(batch,), daemon=True)
+        writer.start()
+        self.assertEqual(c.reply()[0], 250)
+        codes = [c.reply()[0] for _ in range(10000)]
+        self.assertEqual(codes, [250] * 100 + [452] * 9900)
+        self.assertEqual(c.reply()[0], 354)
+        writer.join(IO_TIMEOUT)
+        c.send(b"Subject: many\r\n\r\nonce\r\n.\r\n")
+        self.assertEqual(c.reply()[0], 250)
+        c.expect("QUIT", 221)
+        self.assertEqual(len(self.delivered("bob")), 1)
+
     def test_a_bare_lf_in_data_gets_550_5_6_0_and_nothing_stored(self):
         server = self.start()
         for data in (b"Subject: lf\r\n\r\nbare\nlf\r\n.\r\n",
@@ -866,6 +890,56 @@ class LifecycleTest(MailTestCase):
         busy.expect("MAIL FROM:<a@crepes.fr>", 421)
         self.assertTrue(busy.closed())
         self.assertEqual(server.wait(), 0, server.describe())
+
+
+class ConfigTest(MailTestCase):
+    """`l7 mail serve --config FILE`: the same settings in TOML, flags winning over it."""
+
+    def write_config(self, text):
+        path = os.path.join(self.dir.name, "mail.toml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_a_config_file_sets_everything_and_a_flag_wins(self):
+        path = self.write_config(
+            'domains = ["%s"]\n'
+            'maildir = "mail"\n'  # relative to the file: self.maildir
+            'users = ["bob:%s", "alice:%s"]\n'
+            'hostname = "%s"\n'
+            'smtp = ["127.0.0.1:0"]\nsubmission = ["127.0.0.1:0"]\n'
+            'pop3 = ["127.0.0.1:0"]\nimap = ["127.0.0.1:0"]\n'
+            'max_recipients = 5\nthreads = 1\n'
+            '[queue]\ndir = "q"\nsmarthost = "127.0.0.1:9"\nretry_delay = "1m"\n'
+            % (DOMAIN, BOB_PASSWORD, ALICE_PASSWORD, HOSTNAME))
+        server = l7test.L7Process(["mail", "serve", "--config", path, "--max-recipients", "1"])
+        self._procs.append(server)
+        port = int(server.wait_for(SMTP_LISTEN_RE).group(1))
+        s = self.smtp(port)
+        code, banner = s.ehlo()
+        self.assertEqual(code, 250)
+        self.assertTrue(banner.startswith(HOSTNAME.encode()), banner)
+        refused = s.sendmail("alice@" + DOMAIN, ["bob@" + DOMAIN, "alice@" + DOMAIN],
+                             message("from a config"))
+        self.assertEqual(list(refused), ["alice@" + DOMAIN])  # --max-recipients 1 won
+        self.assertEqual(refused["alice@" + DOMAIN][0], 452)
+        s.quit()
+        self.assertEqual(len(self.delivered("bob")), 1)
+        self.assertTrue(os.path.isdir(os.path.join(self.dir.name, "q")), os.listdir(self.dir.name))
+
+    def test_a_bad_config_names_the_file_line_and_key(self):
+        path = self.write_config('domains = ["%s"]\nmaildir = "mail"\nusers = ["bob:x"]\n'
+                                 '[queue]\nretry_delay = "soon"\n' % DOMAIN)
+        cp = l7test.run_l7(["mail", "serve", "--config", path])
+        self.assertEqual(cp.returncode, 2, cp.stderr)
+        self.assertIn("mail.toml:5: key 'queue.retry_delay'", cp.stderr)
+        path = self.write_config('domain = ["%s"]\n' % DOMAIN)
+        cp = l7test.run_l7(["mail", "serve", "--config", path])
+        self.assertEqual(cp.returncode, 2, cp.stderr)
+        self.assertIn("mail.toml:1: key 'domain' is not known here", cp.stderr)
+        cp = l7test.run_l7(["mail", "serve", "--maildir", self.maildir])
+        self.assertEqual(cp.returncode, 2, cp.stderr)
+        self.assertIn("--domain is required", cp.stderr)
 
 
 if __name__ == "__main__":
