@@ -23,28 +23,26 @@ it) with --timeout 1s (exit 1; the tests' guard is generous, nothing asserts spe
 
 Tools (Debian packages): dovecot-core, dovecot-imapd, dovecot-pop3d (/usr/sbin/dovecot,
 /usr/lib/dovecot/dovecot-lda); the Dovecot tests are skipped without them. As root, Dovecot's
-mail processes run as `nobody` (Dovecot refuses mail access as root), as in mail_peers.py."""
+mail processes run as `nobody` (Dovecot refuses mail access as root); the Dovecot harness
+is dovecot_helpers.py, shared with mail_peers.py."""
 
 import base64
-import grp
 import imaplib
 import os
 import poplib
-import pwd
 import random
 import re
-import shutil
-import signal
 import smtplib
 import socket
-import subprocess
 import tempfile
 import threading
 import time
 import unittest
 
 import l7test
-from l7test import IO_TIMEOUT, START_TIMEOUT, STOP_TIMEOUT
+from dovecot_helpers import (DOVECOT, DOVECOT_IMAP, DOVECOT_LDA, DOVECOT_POP3, Dovecot,
+                             Identity, have)
+from l7test import IO_TIMEOUT
 
 DOMAIN = "hamburger.edu"
 # A space and double quotes: IMAP LOGIN must quote it (RFC 3501 4.3), POP3 PASS takes the rest
@@ -56,11 +54,6 @@ SMTP_LISTEN_RE = r"listening on tcp 127\.0\.0\.1:(\d+) \(smtp\)"
 POP3_LISTEN_RE = r"listening on tcp 127\.0\.0\.1:(\d+) \(pop3\)"
 IMAP_LISTEN_RE = r"listening on tcp 127\.0\.0\.1:(\d+) \(imap\)"
 
-DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-DOVECOT_LDA = "/usr/lib/dovecot/dovecot-lda"
-DOVECOT_POP3 = "/usr/lib/dovecot/pop3"
-DOVECOT_IMAP = "/usr/lib/dovecot/imap"
-TOOL_TIMEOUT = 30.0  # for one run of dovecot-lda
 STALL_GUARD = 30.0  # hang guard for l7 against a stalling server (it is told --timeout 1s)
 
 # poplib refuses lines over 2048 octets (a guard of its own, not a POP3 limit); the test
@@ -70,10 +63,6 @@ poplib._MAXLINE = 1 << 20
 LINE_RE = re.compile(r"^\s*(\d+)\s+(\d+)(?:  (.*))?$")
 SUMMARY_RE = re.compile(r"^(\d+) messages?(?:, (\d+) saved in (.+?))?"
                         r"(?:, (\d+) deleted on the server)?$")
-
-
-def have(path_or_name):
-    return os.access(path_or_name, os.X_OK) or shutil.which(path_or_name) is not None
 
 
 HAVE_DOVECOT = all(have(p) for p in (DOVECOT, DOVECOT_LDA, DOVECOT_POP3, DOVECOT_IMAP))
@@ -126,33 +115,6 @@ def dovecot_messages():
     ]
 
 
-# --- who runs what (as in mail_peers.py) ----------------------------------------------
-
-
-class Identity:
-    """The uid/gid that owns Dovecot's mailboxes and the users Dovecot's own services run
-    as. Dovecot refuses mail access as root, so a root test uses `nobody`."""
-
-    def __init__(self):
-        if os.geteuid() == 0:
-            nobody = pwd.getpwnam("nobody")
-            self.mail_uid, self.mail_gid = nobody.pw_uid, nobody.pw_gid
-            self.internal_user, self.internal_group = "dovecot", "dovecot"
-            self.login_user = "dovenull"
-        else:
-            self.mail_uid, self.mail_gid = os.getuid(), os.getgid()
-            self.internal_user = self.login_user = pwd.getpwuid(os.getuid()).pw_name
-            self.internal_group = grp.getgrgid(os.getgid()).gr_name
-
-    @property
-    def as_root(self):
-        return os.geteuid() == 0
-
-    def chown(self, path):
-        if self.as_root:
-            os.chown(path, self.mail_uid, self.mail_gid)
-
-
 # --- l7's server -------------------------------------------------------------------------
 
 
@@ -171,164 +133,6 @@ class MailServer(l7test.L7Process):
         except BaseException:
             self.close()
             raise
-
-
-# --- Dovecot (after mail_peers.py, with POP3 too) ------------------------------------------
-
-
-DOVECOT_CONF = """\
-# A private Dovecot for one test: IMAP and POP3 on 127.0.0.1, plaintext logins, no TLS.
-base_dir = {dir}/run
-state_dir = {dir}/state
-log_path = {dir}/dovecot.log
-protocols = imap pop3
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-default_internal_user = {internal_user}
-default_internal_group = {internal_group}
-default_login_user = {login_user}
-first_valid_uid = 1
-first_valid_gid = 1
-mail_location = maildir:{mailroot}/%u
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {dir}/passwd
-}}
-userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={homes}/%u
-}}
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {imap_port}
-  }}
-}}
-service pop3-login {{
-  chroot =
-  inet_listener pop3 {{
-    address = 127.0.0.1
-    port = {pop3_port}
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-{non_root}
-"""
-
-DOVECOT_NON_ROOT = """\
-service auth-worker {
-  user = $default_internal_user
-}
-"""
-
-
-class Dovecot:
-    """A private `dovecot -F` on two free 127.0.0.1 ports (IMAP, POP3) with one user, bob.
-    Its processes form their own process group, which stop() ends."""
-
-    def __init__(self, workdir, identity):
-        self.dir = os.path.join(workdir, "dovecot")
-        self.mailroot = os.path.join(self.dir, "mail")
-        homes = os.path.join(self.dir, "home")
-        os.makedirs(self.mailroot)
-        os.makedirs(homes)
-        identity.chown(self.mailroot)
-        identity.chown(homes)
-        self.imap_port = l7test.free_port()
-        self.pop3_port = l7test.free_port()
-        for _ in range(20):
-            if self.pop3_port != self.imap_port:
-                break
-            self.pop3_port = l7test.free_port()
-        self.conf = os.path.join(self.dir, "dovecot.conf")
-        self.log_path = os.path.join(self.dir, "dovecot.log")
-        with open(self.conf, "w") as f:
-            f.write(DOVECOT_CONF.format(
-                dir=self.dir, mailroot=self.mailroot, homes=homes,
-                imap_port=self.imap_port, pop3_port=self.pop3_port,
-                uid=identity.mail_uid, gid=identity.mail_gid,
-                internal_user=identity.internal_user, internal_group=identity.internal_group,
-                login_user=identity.login_user,
-                non_root="" if identity.as_root else DOVECOT_NON_ROOT))
-        passwd = os.path.join(self.dir, "passwd")
-        with open(passwd, "w") as f:
-            f.write("bob:{PLAIN}%s\n" % PASSWORD)
-        os.chmod(passwd, 0o644)  # the auth process runs as the internal user
-        self._out = open(os.path.join(self.dir, "stdout"), "wb")
-        self.proc = subprocess.Popen([DOVECOT, "-F", "-c", self.conf], stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        try:
-            l7test.wait_until(lambda: self._greets(self.imap_port, b"* OK"), START_TIMEOUT,
-                              interval=0.05, what="Dovecot's IMAP greeting")
-            l7test.wait_until(lambda: self._greets(self.pop3_port, b"+OK"), START_TIMEOUT,
-                              interval=0.05, what="Dovecot's POP3 greeting")
-        except BaseException as e:
-            self.stop()
-            raise AssertionError("%s\n%s" % (e, self.describe()))
-
-    def _greets(self, port, prefix):
-        if self.proc.poll() is not None:
-            raise AssertionError("dovecot exited with %s" % self.proc.returncode)
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as s:
-                data, _ = l7test.recv_until(s, lambda d: b"\r\n" in d)
-                return data.startswith(prefix)
-        except OSError:
-            return False
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
-
-    def describe(self):
-        with open(os.path.join(self.dir, "stdout"), "rb") as f:
-            out = f.read().decode("utf-8", "replace")
-        return "--- dovecot output ---\n%s\n--- dovecot.log ---\n%s" % (out[-2000:],
-                                                                       self.log()[-4000:])
-
-    def lda(self, message):
-        """Delivers `message` (bytes) into bob's Maildir with dovecot-lda."""
-        try:
-            cp = subprocess.run([DOVECOT_LDA, "-c", self.conf, "-d", "bob",
-                                 "-f", "carol@crepes.fr"],
-                                input=message, capture_output=True, timeout=TOOL_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise AssertionError("dovecot-lda did not finish:\n" + self.describe())
-        if cp.returncode != 0:
-            raise AssertionError("dovecot-lda: %r %r\n%s" % (cp.stdout, cp.stderr,
-                                                             self.describe()))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pass
-        deadline = l7test.Deadline(STOP_TIMEOUT)
-        while self._group_alive() and not deadline.expired():
-            time.sleep(0.05)
-        if self._group_alive():
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        if self.proc.poll() is None:
-            self.proc.wait(timeout=STOP_TIMEOUT)
-        self._out.close()
-
-    def _group_alive(self):
-        try:
-            os.killpg(self.proc.pid, 0)
-            return True
-        except ProcessLookupError:
-            return False
 
 
 # --- a scripted peer -------------------------------------------------------------------
@@ -757,13 +561,14 @@ class DovecotTest(FetchCases, FetchTestCase):
 
     def setUp(self):
         super().setUp()
-        self.dovecot = Dovecot(self.tmp.name, Identity())
+        self.dovecot = Dovecot(self.tmp.name, Identity(), {"bob": PASSWORD},
+                               protocols=("imap", "pop3"))
         self.addCleanup(self.dovecot.stop)
         self.pop3_port, self.imap_port = self.dovecot.pop3_port, self.dovecot.imap_port
         sent = dovecot_messages()
         self.subjects = [s for s, _ in sent]
         for _, m in sent:
-            self.dovecot.lda(m)
+            self.dovecot.lda("bob", "carol@crepes.fr", m, check=True)
         stored = self.on_server()
         self.assertEqual(len(stored), 3)
         for data, (_, m) in zip(stored, sent):
@@ -783,8 +588,7 @@ class DovecotTest(FetchCases, FetchTestCase):
         return [data for _, data in sorted(out)]
 
     def tearDown(self):
-        problems = [l for l in self.dovecot.log().splitlines()
-                    if re.search(r": (Error|Fatal|Panic):", l)]
+        problems = self.dovecot.problems(warnings=False)
         super().tearDown()
         self.assertEqual(problems, [], self.dovecot.describe())
 

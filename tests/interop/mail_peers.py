@@ -21,25 +21,20 @@ Tools (Debian packages): dovecot-core and dovecot-imapd (/usr/sbin/dovecot,
 skipped. Runs as root or not: as root, l7 and Dovecot's mail processes run as `nobody` (Dovecot
 refuses mail access as root), Dovecot's own services as `dovecot`/`dovenull`; otherwise all of
 it runs as the current user. Everything listens on 127.0.0.1 (l7 on ephemeral ports, Dovecot
-on a free one), lives in one temporary directory per test, and is stopped at the end."""
+on a free one), lives in one temporary directory per test, and is stopped at the end. The
+Dovecot harness is dovecot_helpers.py, shared with mail_fetch.py."""
 
-import grp
-import imaplib
 import os
 import poplib
-import pwd
 import re
-import shutil
-import signal
 import smtplib
-import socket
 import subprocess
 import tempfile
-import time
 import unittest
 
 import l7test
-from l7test import IO_TIMEOUT, START_TIMEOUT, STOP_TIMEOUT
+from dovecot_helpers import DOVECOT, DOVECOT_LDA, Dovecot, Identity, have
+from l7test import IO_TIMEOUT
 
 DOMAIN = "hamburger.edu"
 HOSTNAME = "mx.hamburger.edu"
@@ -52,48 +47,7 @@ SMTP_LISTEN_RE = r"listening on tcp 127\.0\.0\.1:(\d+) \(smtp\)"
 SUBMISSION_LISTEN_RE = r"listening on tcp 127\.0\.0\.1:(\d+) \(submission\)"
 POP3_LISTEN_RE = r"listening on tcp 127\.0\.0\.1:(\d+) \(pop3\)"
 
-DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-DOVECOT_LDA = "/usr/lib/dovecot/dovecot-lda"
-TOOL_TIMEOUT = 30.0  # for one run of msmtp, s-nail, dovecot-lda or tmux
-
-
-def have(path_or_name):
-    return os.access(path_or_name, os.X_OK) or shutil.which(path_or_name) is not None
-
-
-# --- who runs what ---------------------------------------------------------------------
-
-
-class Identity:
-    """The uid/gid that owns the mailboxes (l7 and Dovecot's mail processes run as it) and
-    the users Dovecot's own services run as. Dovecot refuses mail access as root, so a root
-    test drops l7 and the mail processes to `nobody`."""
-
-    def __init__(self):
-        if os.geteuid() == 0:
-            nobody = pwd.getpwnam("nobody")
-            self.mail_uid, self.mail_gid = nobody.pw_uid, nobody.pw_gid
-            self.internal_user, self.internal_group = "dovecot", "dovecot"
-            self.login_user = "dovenull"
-        else:
-            self.mail_uid, self.mail_gid = os.getuid(), os.getgid()
-            self.internal_user = self.login_user = pwd.getpwuid(os.getuid()).pw_name
-            self.internal_group = grp.getgrgid(os.getgid()).gr_name
-
-    @property
-    def as_root(self):
-        return os.geteuid() == 0
-
-    def chown(self, path):
-        if self.as_root:
-            os.chown(path, self.mail_uid, self.mail_gid)
-
-    def drop_privileges(self):
-        """A preexec_fn: the child runs as the mailbox owner (a no-op when not root)."""
-        if self.as_root:
-            os.setgroups([])
-            os.setgid(self.mail_gid)
-            os.setuid(self.mail_uid)
+TOOL_TIMEOUT = 30.0  # for one run of msmtp, s-nail or tmux
 
 
 # --- l7 ----------------------------------------------------------------------------------
@@ -117,161 +71,6 @@ class MailServer(l7test.L7Process):
         except BaseException:
             self.close()
             raise
-
-
-# --- Dovecot -----------------------------------------------------------------------------
-
-
-DOVECOT_CONF = """\
-# A private Dovecot for one test: IMAP only, on 127.0.0.1, plaintext logins, no TLS.
-base_dir = {dir}/run
-state_dir = {dir}/state
-log_path = {dir}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-default_internal_user = {internal_user}
-default_internal_group = {internal_group}
-default_login_user = {login_user}
-first_valid_uid = 1
-first_valid_gid = 1
-# l7's layout: MAILROOT/USER/{{new,cur,tmp}} is the user's INBOX (Maildir++).
-mail_location = maildir:{mailroot}/%u
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {dir}/passwd
-}}
-userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={homes}/%u
-}}
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-{non_root}
-"""
-
-# Without root, every service must run as the current user (nothing can change users).
-DOVECOT_NON_ROOT = """\
-service auth-worker {
-  user = $default_internal_user
-}
-"""
-
-
-class Dovecot:
-    """A private `dovecot -F` (IMAP) on a free 127.0.0.1 port, reading MAILROOT/USER as
-    l7 writes it. Its processes form their own process group, which stop() ends."""
-
-    def __init__(self, workdir, mailroot, identity):
-        self.dir = os.path.join(workdir, "dovecot")
-        homes = os.path.join(self.dir, "home")
-        os.makedirs(homes)
-        identity.chown(homes)
-        self.port = l7test.free_port()
-        self.conf = os.path.join(self.dir, "dovecot.conf")
-        self.log_path = os.path.join(self.dir, "dovecot.log")
-        with open(self.conf, "w") as f:
-            f.write(DOVECOT_CONF.format(
-                dir=self.dir, mailroot=mailroot, homes=homes, port=self.port,
-                uid=identity.mail_uid, gid=identity.mail_gid,
-                internal_user=identity.internal_user, internal_group=identity.internal_group,
-                login_user=identity.login_user,
-                non_root="" if identity.as_root else DOVECOT_NON_ROOT))
-        passwd = os.path.join(self.dir, "passwd")
-        with open(passwd, "w") as f:
-            for user, password in USERS.items():
-                f.write("%s:{PLAIN}%s\n" % (user, password))
-        os.chmod(passwd, 0o644)  # the auth process runs as the internal user
-        self._out = open(os.path.join(self.dir, "stdout"), "wb")
-        self.proc = subprocess.Popen([DOVECOT, "-F", "-c", self.conf], stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        try:
-            l7test.wait_until(self._greets, START_TIMEOUT, interval=0.05,
-                              what="Dovecot's IMAP greeting")
-        except BaseException as e:
-            self.stop()
-            raise AssertionError("%s\n%s" % (e, self.describe()))
-
-    def _greets(self):
-        if self.proc.poll() is not None:
-            raise AssertionError("dovecot exited with %s" % self.proc.returncode)
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=IO_TIMEOUT) as s:
-                data, _ = l7test.recv_until(s, lambda d: b"\r\n" in d)
-                return data.startswith(b"* OK")
-        except OSError:
-            return False
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
-
-    def describe(self):
-        with open(os.path.join(self.dir, "stdout"), "rb") as f:
-            out = f.read().decode("utf-8", "replace")
-        return "--- dovecot output ---\n%s\n--- dovecot.log ---\n%s" % (out[-2000:],
-                                                                       self.log()[-4000:])
-
-    def problems(self):
-        """The log's errors, and warnings other than the one about our SIGTERM."""
-        return [line for line in self.log().splitlines()
-                if re.search(r": (Error|Fatal|Panic|Warning):", line)
-                and "Killed with signal" not in line]
-
-    def imap(self, user="bob"):
-        m = imaplib.IMAP4("127.0.0.1", self.port, timeout=IO_TIMEOUT)
-        typ, _ = m.login(user, USERS[user])
-        if typ != "OK":
-            raise AssertionError("IMAP LOGIN failed:\n" + self.describe())
-        return m
-
-    def lda(self, user, sender, message):
-        """Delivers `message` (bytes) into USER's Maildir with dovecot-lda; returns its
-        CompletedProcess."""
-        try:
-            return subprocess.run([DOVECOT_LDA, "-c", self.conf, "-d", user, "-f", sender],
-                                  input=message, capture_output=True, timeout=TOOL_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise AssertionError("dovecot-lda did not finish:\n" + self.describe())
-
-    def stop(self):
-        """SIGTERM to the master, which stops its children; anything of the group left after
-        STOP_TIMEOUT is killed."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pass
-        deadline = l7test.Deadline(STOP_TIMEOUT)
-        while self._group_alive() and not deadline.expired():
-            time.sleep(0.05)
-        if self._group_alive():
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        if self.proc.poll() is None:
-            self.proc.wait(timeout=STOP_TIMEOUT)
-        self._out.close()
-
-    def _group_alive(self):
-        try:
-            os.killpg(self.proc.pid, 0)
-            return True
-        except ProcessLookupError:
-            return False
 
 
 # --- messages and Maildirs -------------------------------------------------------------
@@ -374,7 +173,8 @@ class PeersTestCase(l7test.TestCase):
         self.alice = Box(os.path.join(self.mailroot, "alice"))
 
     def start_dovecot(self):
-        d = Dovecot(self.dir.name, self.mailroot, self.identity)
+        d = Dovecot(self.dir.name, self.identity, USERS, mailroot=self.mailroot,
+                    protocols=("imap",))
         self.addCleanup(d.stop)
         return d
 
