@@ -27,8 +27,8 @@
 namespace l7::http::shop {
 
 using sqlite::Database;
-using sqlite::StoreError;
 using sqlite::Statement;
+using sqlite::StoreError;
 using sqlite::Transaction;
 
 struct StoreLimits {

@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <thread>
 
-#include "sqlite/database.hpp"
 #include "http/shop/store.hpp"
 #include "shop_client.hpp"
+#include "sqlite/database.hpp"
 
 namespace l7::http::shop {
 namespace {
