@@ -190,7 +190,7 @@ Result<std::string, StoreProblem> MaildirImapStore::read(std::string_view folder
         return problem(bytes.error());
     }
     // Files written by other programs may have bare LF line ends; IMAP speaks CRLF.
-    if (bytes->find('\n') != std::string::npos) {
+    if (imap::has_bare_lf(*bytes)) {
         return imap::to_crlf(*bytes);
     }
     return std::move(*bytes);

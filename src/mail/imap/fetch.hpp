@@ -85,6 +85,8 @@ bool fetch_needs_message(std::span<const FetchAttribute> attributes);
 
 // LF line ends made CRLF; CRLF and bare CR are kept.
 std::string to_crlf(std::string_view text);
+// Whether to_crlf() would change the text: an LF without a CR before it.
+bool has_bare_lf(std::string_view text);
 
 // A message's bytes, parsed on demand and at most once each way (see above). `bytes` must
 // outlive it.
@@ -97,7 +99,8 @@ class ParsedMessage {
     const MimePart& tree();
     // Whether tree() had to fall back (after tree()).
     bool fell_back() const { return fell_back_; }
-    // The top-level header: the tree's when parsed, else the header section alone.
+    // The top-level header: the tree's when parsed, else the header section alone (whose
+    // body_lines stays 0).
     const Header& header() { return top().header; }
     // BODY[HEADER] (with its empty line) and BODY[TEXT] of the message.
     std::string_view header_bytes() { return top().header_bytes(bytes_); }

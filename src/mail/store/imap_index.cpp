@@ -9,10 +9,12 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <map>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -555,9 +557,27 @@ CREATE TABLE messages (
 CREATE TABLE keywords (name TEXT PRIMARY KEY COLLATE NOCASE);
 )";
 
+// Two sessions opening a new index at once both switch it to WAL. The switch escalates a shared
+// lock to an exclusive one, and SQLite answers SQLITE_BUSY at once there instead of calling the
+// busy handler (two waiters would deadlock), so the loser retries until busy_timeout is spent.
+std::string switch_to_wal(sqlite::Database& db, const IndexLimits& limits) {
+    constexpr int kPauseMs = 5;
+    for (int waited = 0;; waited += kPauseMs) {
+        try {
+            return db.query_text("PRAGMA journal_mode=WAL");
+        } catch (const sqlite::StoreError&) {
+            if ((sqlite3_errcode(db.handle()) & 0xff) != SQLITE_BUSY ||
+                waited >= limits.busy_timeout_ms) {
+                throw;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(kPauseMs));
+    }
+}
+
 void configure(sqlite::Database& db, const IndexLimits& limits) {
     sqlite3_busy_timeout(db.handle(), limits.busy_timeout_ms);
-    if (db.query_text("PRAGMA journal_mode=WAL") != "wal") {
+    if (switch_to_wal(db, limits) != "wal") {
         throw sqlite::StoreError("the index cannot use write-ahead logging");
     }
     db.exec("PRAGMA synchronous=FULL");
@@ -1459,12 +1479,12 @@ MailboxResult<std::string> ImapIndex::State::read(std::uint32_t uid) {
         return fail(Code::nonexistent, "no message with UID " + std::to_string(uid));
     }
     for (int attempt = 0; attempt < 3; ++attempt) {
-        const fs::path path = message_path(folder, r->name, r->in_new);
         auto bytes =
             folder.read(MaildirMessage{r->name, r->in_new, {}, r->size}, limits.max_message_size);
         if (bytes) {
             return std::move(*bytes);
         }
+        const fs::path path = message_path(folder, r->name, r->in_new);
         struct stat st {};
         if (::stat(path.c_str(), &st) == 0) {
             return fail(static_cast<std::uint64_t>(st.st_size) > limits.max_message_size

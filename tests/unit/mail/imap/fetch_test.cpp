@@ -278,6 +278,16 @@ TEST(ImapFetch, ToCrlf) {
     EXPECT_EQ(to_crlf("\n"), "\r\n");
     EXPECT_EQ(to_crlf(""), "");
     EXPECT_EQ(to_crlf(kPlain), kPlain);
+    EXPECT_EQ(to_crlf("x\r\n\ny"), "x\r\n\r\ny");
+}
+
+TEST(ImapFetch, HasBareLf) {
+    EXPECT_FALSE(has_bare_lf(""));
+    EXPECT_FALSE(has_bare_lf("a\r\nb\r\n"));
+    EXPECT_FALSE(has_bare_lf("a\rb"));
+    EXPECT_TRUE(has_bare_lf("\n"));
+    EXPECT_TRUE(has_bare_lf("a\r\nb\n"));
+    EXPECT_TRUE(has_bare_lf("a\r\n\n"));
 }
 
 // ---- ENVELOPE ------------------------------------------------------------------------------
