@@ -31,6 +31,10 @@ packages=(
   # drive bench/mail; msmtp and s-nail submit mail; mutt, neomutt and mbsync read it
   swaks fetchmail dovecot-core dovecot-imapd dovecot-pop3d postfix msmtp s-nail mutt neomutt
   isync tmux
+  # FTP: vsftpd is the reference server for l7's client and bench/ftp; lftp and tnftp are
+  # clients of l7's server (curl and Python's ftplib too); iperf3 gives bench/ftp the
+  # loopback's throughput ceiling
+  vsftpd lftp tnftp iperf3
 )
 
 missing=()

@@ -125,4 +125,15 @@ void add_client_timeouts(CLI::App& cmd, std::string& timeout, std::string& conne
         ->default_str("10s");
 }
 
+bool option_given(const CLI::App& cmd, const std::string& option) {
+    const CLI::Option* o = cmd.get_option_no_throw(option);
+    return o != nullptr && o->count() > 0;
+}
+
+std::string path_near(const std::filesystem::path& config_dir, const std::string& path) {
+    return std::filesystem::path(path).is_absolute()
+               ? path
+               : (config_dir / path).lexically_normal().string();
+}
+
 }  // namespace l7::app

@@ -8,6 +8,7 @@
 // Commands fill an Action during parsing; main() runs it once parsing succeeded.
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -61,6 +62,11 @@ CLI::Validator duration_validator();
 void add_client_timeouts(CLI::App& cmd, std::string& timeout, std::string& connect_timeout);
 
 std::vector<HostPort> parse_listen_list(const std::vector<std::string>& texts);
+
+// For --config files: whether the command line (or its environment variable) gave `option`
+// (then it wins over the file), and a path from the file made relative to its directory.
+bool option_given(const CLI::App& cmd, const std::string& option);
+std::string path_near(const std::filesystem::path& config_dir, const std::string& path);
 HostPort parse_server(const std::string& text);
 std::chrono::nanoseconds parse_duration_option(const std::string& text);
 
@@ -69,6 +75,7 @@ void register_socket_commands(CLI::App& root, Context& context);
 void register_dns_commands(CLI::App& root, Context& context);
 void register_http_commands(CLI::App& root, Context& context);
 void register_mail_commands(CLI::App& root, Context& context);
+void register_ftp_commands(CLI::App& root, Context& context);
 void register_lab_commands(CLI::App& root, Context& context);
 void register_link_commands(CLI::App& root, Context& context);
 

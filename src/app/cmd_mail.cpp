@@ -19,36 +19,6 @@
 namespace l7::app {
 namespace {
 
-// Users from --user NAME:PASSWORD, hashed now (yescrypt), in memory only.
-std::shared_ptr<const PasswordFile> users_from_flags(const std::vector<std::string>& pairs) {
-    std::string text;
-    for (const std::string& pair : pairs) {
-        const std::size_t colon = pair.find(':');
-        if (colon == std::string::npos) {
-            throw UsageError("--user " + pair + ": expected NAME:PASSWORD");
-        }
-        const std::string name = pair.substr(0, colon);
-        if (auto why = refuse_user_name(name)) {
-            throw UsageError("--user " + name + ": " + *why);
-        }
-        if (!mail::is_mailbox_name(name)) {
-            throw UsageError("--user " + name +
-                             ": a user name names a mailbox directory, so it "
-                             "cannot hold '/' or start with '.'");
-        }
-        auto hash = hash_password(pair.substr(colon + 1));
-        if (!hash) {
-            throw std::runtime_error("--user " + name + ": " + hash.error().message);
-        }
-        text += name + ":" + *hash + "\n";
-    }
-    auto file = PasswordFile::from_text(text, "--user");
-    if (!file) {
-        throw UsageError(file.error().message);
-    }
-    return *file;
-}
-
 std::shared_ptr<const PasswordFile> load_users(const MailServeFlags& f) {
     if (!f.users_file.empty() && !f.users.empty()) {
         throw UsageError("give users with --users FILE or with --user NAME:PASSWORD, not both");
@@ -60,7 +30,13 @@ std::shared_ptr<const PasswordFile> load_users(const MailServeFlags& f) {
         }
         return *file;
     }
-    return users_from_flags(f.users);
+    return users_from_flags(f.users, [](const std::string& name) -> std::optional<std::string> {
+        if (!mail::is_mailbox_name(name)) {
+            return "a user name names a mailbox directory, so it cannot hold '/' or start with "
+                   "'.'";
+        }
+        return std::nullopt;
+    });
 }
 
 HostPort host_port_option(const char* option, const std::string& text, int default_port) {

@@ -10,17 +10,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// True when the command line (or its environment variable) gave `option`: it wins.
-bool given(const CLI::App& cmd, const std::string& option) {
-    const CLI::Option* o = cmd.get_option_no_throw(option);
-    return o != nullptr && o->count() > 0;
-}
-
-// A path from the file, relative to the file's directory.
-std::string path_near(const fs::path& config_dir, const std::string& path) {
-    return fs::path(path).is_absolute() ? path : (config_dir / path).lexically_normal().string();
-}
-
 std::string duration_text(Duration d) {
     return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
 }
@@ -46,10 +35,10 @@ void apply_mail_serve_config(MailServeFlags& f, const CLI::App& cmd) {
                   "max_recipients", "max_connections", "threads", "queue"});
     const fs::path dir = fs::absolute(f.config_file).parent_path();
 
-    if (!given(cmd, "--domain") && t.has("domains")) {
+    if (!option_given(cmd, "--domain") && t.has("domains")) {
         f.domains = t.get_strings("domains");
     }
-    if (!given(cmd, "--user") && !given(cmd, "--users")) {
+    if (!option_given(cmd, "--user") && !option_given(cmd, "--users")) {
         if (t.has("users") && t.has("users_file")) {
             t.fail("users", "give users or users_file, not both");
         }
@@ -65,23 +54,23 @@ void apply_mail_serve_config(MailServeFlags& f, const CLI::App& cmd) {
             f.users_file = path_near(dir, *file);
         }
     }
-    if (auto v = t.get_string("maildir"); v && !given(cmd, "--maildir")) {
+    if (auto v = t.get_string("maildir"); v && !option_given(cmd, "--maildir")) {
         f.maildir = path_near(dir, *v);
     }
-    if (auto v = t.get_string("postmaster"); v && !given(cmd, "--postmaster")) {
+    if (auto v = t.get_string("postmaster"); v && !option_given(cmd, "--postmaster")) {
         f.postmaster = *v;
     }
-    if (auto v = t.get_string("hostname"); v && !given(cmd, "--hostname")) {
+    if (auto v = t.get_string("hostname"); v && !option_given(cmd, "--hostname")) {
         f.hostname = *v;
     }
     const std::pair<const char*, std::vector<std::string>*> listeners[] = {
         {"smtp", &f.smtp}, {"submission", &f.submission}, {"pop3", &f.pop3}, {"imap", &f.imap}};
     for (const auto& [key, list] : listeners) {
-        if (t.has(key) && !given(cmd, std::string("--") + key)) {
+        if (t.has(key) && !option_given(cmd, std::string("--") + key)) {
             *list = listen_list(t, key);
         }
     }
-    if (t.has("relay_networks") && !given(cmd, "--relay-networks")) {
+    if (t.has("relay_networks") && !option_given(cmd, "--relay-networks")) {
         f.relay_networks = t.get_strings("relay_networks");
         for (const std::string& n : f.relay_networks) {
             if (auto cidr = parse_cidr(n); !cidr) {
@@ -90,18 +79,18 @@ void apply_mail_serve_config(MailServeFlags& f, const CLI::App& cmd) {
         }
     }
     if (auto v = t.get_integer("max_message_size", 1024, std::int64_t{1} << 30);
-        v && !given(cmd, "--max-message-size")) {
+        v && !option_given(cmd, "--max-message-size")) {
         f.max_message_size = static_cast<std::size_t>(*v);
     }
     if (auto v = t.get_integer("max_recipients", 1, 100'000);
-        v && !given(cmd, "--max-recipients")) {
+        v && !option_given(cmd, "--max-recipients")) {
         f.max_recipients = static_cast<std::size_t>(*v);
     }
     if (auto v = t.get_integer("max_connections", 1, 1'000'000);
-        v && !given(cmd, "--max-connections")) {
+        v && !option_given(cmd, "--max-connections")) {
         f.max_connections = static_cast<std::size_t>(*v);
     }
-    if (auto v = t.get_integer("threads", 0, 1024); v && !given(cmd, "--threads")) {
+    if (auto v = t.get_integer("threads", 0, 1024); v && !option_given(cmd, "--threads")) {
         f.threads = static_cast<unsigned>(*v);
     }
 
@@ -111,19 +100,20 @@ void apply_mail_serve_config(MailServeFlags& f, const CLI::App& cmd) {
     }
     queue->allow_only({"dir", "relay_port", "smarthost", "resolvers", "retry_delay",
                        "max_retry_delay", "lifetime"});
-    if (auto v = queue->get_string("dir"); v && !given(cmd, "--queue")) {
+    if (auto v = queue->get_string("dir"); v && !option_given(cmd, "--queue")) {
         f.queue = path_near(dir, *v);
     }
-    if (auto v = queue->get_integer("relay_port", 1, 65535); v && !given(cmd, "--relay-port")) {
+    if (auto v = queue->get_integer("relay_port", 1, 65535);
+        v && !option_given(cmd, "--relay-port")) {
         f.relay_port = static_cast<std::uint16_t>(*v);
     }
-    if (auto v = queue->get_string("smarthost"); v && !given(cmd, "--smarthost")) {
+    if (auto v = queue->get_string("smarthost"); v && !option_given(cmd, "--smarthost")) {
         if (!parse_host_port(*v, 25)) {
             queue->fail("smarthost", "'" + *v + "' is not HOST[:PORT]");
         }
         f.smarthost = *v;
     }
-    if (queue->has("resolvers") && !given(cmd, "--resolver")) {
+    if (queue->has("resolvers") && !option_given(cmd, "--resolver")) {
         f.resolvers = queue->get_strings("resolvers");
         for (const std::string& r : f.resolvers) {
             if (!parse_host_port(r, 53)) {
@@ -136,7 +126,7 @@ void apply_mail_serve_config(MailServeFlags& f, const CLI::App& cmd) {
         {"max_retry_delay", "--max-retry-delay", &f.max_retry_delay},
         {"lifetime", "--queue-lifetime", &f.queue_lifetime}};
     for (const auto& [key, option, value] : durations) {
-        if (auto d = queue->get_duration(key); d && !given(cmd, option)) {
+        if (auto d = queue->get_duration(key); d && !option_given(cmd, option)) {
             *value = duration_text(*d);
         }
     }

@@ -17,6 +17,37 @@
 #include "http/basic_auth.hpp"
 
 namespace l7::app {
+
+std::shared_ptr<const PasswordFile> users_from_flags(
+    const std::vector<std::string>& pairs,
+    const std::function<std::optional<std::string>(const std::string&)>& refuse_name,
+    const std::string& preset) {
+    std::string text = preset;
+    for (const std::string& pair : pairs) {
+        const std::size_t colon = pair.find(':');
+        if (colon == std::string::npos) {
+            throw UsageError("--user " + pair + ": expected NAME:PASSWORD");
+        }
+        const std::string name = pair.substr(0, colon);
+        std::optional<std::string> why = refuse_user_name(name);
+        if (!why && refuse_name) {
+            why = refuse_name(name);
+        }
+        if (why) {
+            throw UsageError("--user " + name + ": " + *why);
+        }
+        auto hash = hash_password(pair.substr(colon + 1));
+        if (!hash) {
+            throw std::runtime_error("--user " + name + ": " + hash.error().message);
+        }
+        text += name + ":" + *hash + "\n";
+    }
+    auto file = PasswordFile::from_text(text, preset.empty() ? "--user" : "--user and [[user]]");
+    if (!file) {
+        throw UsageError(file.error().message);
+    }
+    return *file;
+}
 namespace {
 
 namespace fs = std::filesystem;

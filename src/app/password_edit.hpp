@@ -4,9 +4,24 @@
 // without echo) or from the first line of standard input; the file is rewritten atomically
 // and keeps its other lines and its mode (0600 when new).
 
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "core/password_file.hpp"
 
 namespace l7::app {
+
+// Users from repeated --user NAME:PASSWORD flags, hashed now (yescrypt), in memory only,
+// after the "NAME:HASH" lines of `preset` (users a configuration file gave with their hashes).
+// `refuse_name` adds a server's own rule for names (why a name cannot be used, or nullopt).
+// Throws UsageError naming the flag.
+std::shared_ptr<const PasswordFile> users_from_flags(
+    const std::vector<std::string>& pairs,
+    const std::function<std::optional<std::string>(const std::string&)>& refuse_name = {},
+    const std::string& preset = {});
 
 struct PasswordEdit {
     enum class Mode {

@@ -71,6 +71,9 @@ std::vector<std::string> site_names_of(const config::Table& site) {
 std::string known_sites() {
     std::string list;
     for (const std::string& s : site_names()) {
+        if (s.starts_with("ftp.")) {
+            continue;  // an FTP server's files (lab/ftp_service.cpp), not a web site
+        }
         list += (list.empty() ? "" : ", ") + s;
     }
     return list;

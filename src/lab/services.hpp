@@ -53,6 +53,8 @@ ServiceKind dns_resolver_service();
 ServiceKind http_service();
 // The mail server kind: SMTP, submission, the queue, POP3 and IMAP (lab/mail_service.cpp).
 ServiceKind mail_service();
+// The FTP server kind: anonymous read-only area, a writable area per user (lab/ftp_service.cpp).
+ServiceKind ftp_service();
 const ServiceKind* find_service_kind(const std::string& name);
 
 }  // namespace l7::lab

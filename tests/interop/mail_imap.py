@@ -405,7 +405,11 @@ class ImapTestCase(l7test.TestCase):
 
     def delivered(self):
         """bob's INBOX files' bytes in delivery order (names start with the time)."""
-        return [v for _, v in sorted(self.files().items(), key=lambda kv: kv[0][4:])]
+        def when(item):
+            # "SECONDS.M<micros>P...": numbers, so M99999 comes before M100000.
+            m = re.match(r"(\d+)\.M(\d+)P\d+Q(\d+)", item[0][4:])
+            return tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
+        return [v for _, v in sorted(self.files().items(), key=when)]
 
     # -- clients --
 

@@ -62,9 +62,11 @@ def default_services(dns_port):
     # Ports below 1024 move by the same offset: 53 -> 10053, 80 -> 10080.
     http_port = dns_port - 53 + 80
     smtp_port = dns_port - 53 + 25
+    ftp_port = dns_port - 53 + 21
     return ([("gaia.cs.umass.edu", GAIA, k, proto, p) for k, proto, p in GAIA_SERVICES] +
             [(h, a, "http", "tcp", http_port) for h, a in HTTP_HOSTS] +
             [(h, a, "mail", "tcp", smtp_port) for h, a in MAIL_HOSTS] +
+            [(h, a, "ftp", "tcp", ftp_port) for h, a in MAIL_HOSTS if h == "hamburger.edu"] +
             [(h, a, "dns", "udp+tcp", dns_port) for h, a in DNS_HOSTS] +
             [("resolver.isp.net", RESOLVER, "dns-resolver", "udp+tcp", dns_port)])
 
@@ -203,16 +205,17 @@ class LabTest(l7test.TestCase):
              for kind, proto, port in GAIA_SERVICES] +
             [("gaia.cs.umass.edu", GAIA, http_port, "tcp", "http")],
         )
-        # hamburger.edu (web and mail), crepes.fr (mail), networkutopia.com, cis.poly.edu.
-        self.assertEqual([(r[0], r[1]) for r in rows[4:9]],
-                         [HOSTS[1], HOSTS[1], HOSTS[2], HOSTS[3], HOSTS[4]])
-        self.assertEqual([r[-1] for r in rows[4:9]], ["http", "mail", "mail", "http", "http"])
-        self.assertEqual([(r[0], r[1], r[-2], r[-1]) for r in rows[9:-1]],
+        # hamburger.edu (web, mail, ftp), crepes.fr (mail), networkutopia.com, cis.poly.edu.
+        self.assertEqual([(r[0], r[1]) for r in rows[4:10]],
+                         [HOSTS[1], HOSTS[1], HOSTS[1], HOSTS[2], HOSTS[3], HOSTS[4]])
+        self.assertEqual([r[-1] for r in rows[4:10]],
+                         ["http", "mail", "ftp", "mail", "http", "http"])
+        self.assertEqual([(r[0], r[1], r[-2], r[-1]) for r in rows[10:-1]],
                          [(h, a, "udp+tcp", "dns") for h, a in DNS_HOSTS])
         self.assertEqual((rows[-1][0], rows[-1][1], rows[-1][-2], rows[-1][-1]),
                          ("resolver.isp.net", RESOLVER, "udp+tcp", "dns-resolver"))
         self.assertEqual([r[0] for r in rows],
-                         [h for h, _ in HOSTS[:1] * 4 + HOSTS[1:2] * 2 + HOSTS[2:]])
+                         [h for h, _ in HOSTS[:1] * 4 + HOSTS[1:2] * 3 + HOSTS[2:]])
 
         # The DNS hierarchy answers a real client (dig) the way the course draws it: the root
         # refers to edu, edu to umass.edu, whose servers (primary and secondary) answer.
