@@ -3,9 +3,10 @@
 // with some byte count or broken, a timeout now and then) picked by the input too. Whatever
 // the bytes: exactly one Done, nothing after it; every send is whole CRLF lines with no CR or
 // LF inside (no argument can smuggle in a command); at most one data connection is asked for
-// and at most one transfer; the trace of what was sent never shows the password; the Done's problem is empty
-// exactly when it is a success; and the session ends at EOF. parse_ftp_url on the same bytes
-// must never hand out a path or credentials holding CR, LF or NUL, nor port 0.
+// and at most one transfer; no line the client sent shows the password in the trace; the
+// Done's problem is empty exactly when it is a success; and the session ends at EOF.
+// parse_ftp_url on the same bytes must never hand out a path or credentials holding CR, LF
+// or NUL, nor port 0.
 //
 // Input: byte 0 picks the operation (bits 0-2), active (3), resume (4), ascii (5) and the
 // trace (6); byte 1 seeds the chunk sizes and the driver's answers; the rest is the stream.

@@ -41,9 +41,9 @@ struct FtpClientFlags {
     std::string connect_timeout;
     bool active = false;
     bool ascii = false;
-    bool resume = false;  // --continue
-    bool names = false;   // ls --names
-    bool mlsd = false;    // ls --mlsd
+    bool resume = false;     // --continue
+    bool names = false;      // ls --names
+    bool mlsd = false;       // ls --mlsd
     bool directory = false;  // rm --dir
 };
 
@@ -70,25 +70,26 @@ std::string human_bytes(double bytes) {
 // would just flicker).
 class ProgressBar {
   public:
-    ProgressBar() : tty_(::isatty(STDERR_FILENO) == 1), start_(Clock::now()) {}
+    ProgressBar() : tty_(::isatty(STDERR_FILENO) == 1) {}
 
     void update(std::uint64_t bytes, std::optional<std::uint64_t> total) {
         const auto now = Clock::now();
-        if (!tty_ || now - start_ < std::chrono::seconds(1) ||
+        if (!start_) {
+            start_ = now;  // the first chunk: the time and bytes the rate is measured from
+            start_bytes_ = bytes;
+        }
+        if (!tty_ || now - *start_ < std::chrono::seconds(1) ||
             (shown_ && now - last_ < std::chrono::milliseconds(200))) {
             return;
         }
         last_ = now;
-        if (!first_bytes_) {
-            first_bytes_ = bytes;  // a resumed transfer's rate counts only what moves now
-        }
-        const double secs = std::chrono::duration<double>(now - start_).count();
+        const double secs = std::chrono::duration<double>(now - *start_).count();
         std::string line = "\r" + human_bytes(static_cast<double>(bytes));
         if (total && *total > 0) {
             line += " of " + human_bytes(static_cast<double>(*total)) + " (" +
                     std::to_string(bytes * 100 / *total) + "%)";
         }
-        line += ", " + human_bytes(static_cast<double>(bytes - *first_bytes_) / secs) + "/s   ";
+        line += ", " + human_bytes(static_cast<double>(bytes - start_bytes_) / secs) + "/s   ";
         std::fputs(line.c_str(), stderr);
         std::fflush(stderr);
         shown_ = true;
@@ -104,9 +105,9 @@ class ProgressBar {
   private:
     using Clock = std::chrono::steady_clock;
     bool tty_;
-    Clock::time_point start_;
+    std::optional<Clock::time_point> start_;
+    std::uint64_t start_bytes_ = 0;
     Clock::time_point last_{};
-    std::optional<std::uint64_t> first_bytes_;
     bool shown_ = false;
 };
 
@@ -154,15 +155,13 @@ class ToFile final : public ftp::FtpLocalData {
     std::optional<std::string> begin(const ftp::FtpClientTransfer&) override {
         if (append_) {
             fd_ = ::open(target_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-            return fd_ < 0 ? std::optional(target_.string() + ": " + errno_text())
-                           : std::nullopt;
+            return fd_ < 0 ? std::optional(target_.string() + ": " + errno_text()) : std::nullopt;
         }
         std::error_code ec;
-        staged_ = StagedFile::create(target_.parent_path().empty() ? "." : target_.parent_path(),
-                                     ec);
+        staged_ =
+            StagedFile::create(target_.parent_path().empty() ? "." : target_.parent_path(), ec);
         if (!staged_) {
-            return target_.string() + ": cannot create a temporary file beside it: " +
-                   ec.message();
+            return target_.string() + ": cannot create a temporary file beside it: " + ec.message();
         }
         const mode_t mask = ::umask(0);
         ::umask(mask);
@@ -275,8 +274,7 @@ std::string without_trailing_slashes(std::string path) {
 
 // The password: from the URL, else --password-file (read as `l7 mail` reads it), else
 // $L7_FTP_PASSWORD; anonymous users get the traditional "anonymous@" (RFC 1635).
-std::string password_for(const FtpClientFlags& f, const ftp::FtpUrl& url,
-                         const std::string& user) {
+std::string password_for(const FtpClientFlags& f, const ftp::FtpUrl& url, const std::string& user) {
     if (url.password) {
         return *url.password;
     }
@@ -310,8 +308,9 @@ ftp::FtpClientConfig make_config(ftp::FtpOperation op, const FtpClientFlags& f,
     config.ascii = f.ascii;
     config.resume = f.resume;
     if (f.resume && f.ascii) {
-        throw UsageError("--continue and --ascii do not go together: byte offsets of a "
-                         "converted file mean nothing to the server");
+        throw UsageError(
+            "--continue and --ascii do not go together: byte offsets of a "
+            "converted file mean nothing to the server");
     }
     switch (op) {
         case ftp::FtpOperation::list:
@@ -325,15 +324,15 @@ ftp::FtpClientConfig make_config(ftp::FtpOperation op, const FtpClientFlags& f,
             break;
         case ftp::FtpOperation::get:
             if (url.names_directory()) {
-                throw UsageError(f.url + " names a directory (its path ends in '/'): get needs "
-                                         "a file");
+                throw UsageError(f.url +
+                                 " names a directory (its path ends in '/'): get needs "
+                                 "a file");
             }
             config.path = url.path;
             break;
         case ftp::FtpOperation::put:
-            config.path = url.names_directory()
-                              ? url.path + fs::path(f.file).filename().string()
-                              : url.path;
+            config.path =
+                url.names_directory() ? url.path + fs::path(f.file).filename().string() : url.path;
             config.local_size = size_of(f.file);
             break;
         case ftp::FtpOperation::mkdir:
@@ -528,17 +527,17 @@ CLI::App* add_verb(CLI::App& ftp_cmd, const VerbHelp& help, FtpClientFlags& f) {
 
 void add_ls(CLI::App& ftp_cmd, Context& ctx) {
     auto f = std::make_shared<FtpClientFlags>();
-    auto* cmd = add_verb(
-        ftp_cmd,
-        {"ls", "List a directory of an FTP server",
-         R"(Lists the directory the URL names on stdout, as the server writes it: LIST by
+    auto* cmd =
+        add_verb(ftp_cmd,
+                 {"ls", "List a directory of an FTP server",
+                  R"(Lists the directory the URL names on stdout, as the server writes it: LIST by
 default (lines like those of `ls -l`, whose layout RFC 959 leaves to the server),
 NLST with --names (the names alone, one a line), MLSD with --mlsd (RFC 3659 7: one
 "fact=value;... name" line per entry, the same on every server). Line ends become LF.)",
-         R"(  l7 ftp ls ftp://127.0.0.1:2121/
+                  R"(  l7 ftp ls ftp://127.0.0.1:2121/
   l7 ftp ls --mlsd --trace ftp://ftp.example.org/pub/
   L7_FTP_PASSWORD=secret l7 ftp ls --names ftp://alice@127.0.0.1:2121/docs)"},
-        *f);
+                 *f);
     cmd->add_option("URL", f->url, "ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIRECTORY")->required();
     cmd->add_flag("--names", f->names, "Names only (NLST)");
     cmd->add_flag("--mlsd", f->mlsd, "Machine-readable facts (MLSD, RFC 3659)");
@@ -550,10 +549,10 @@ NLST with --names (the names alone, one a line), MLSD with --mlsd (RFC 3659 7: o
 
 void add_get(CLI::App& ftp_cmd, Context& ctx) {
     auto f = std::make_shared<FtpClientFlags>();
-    auto* cmd = add_verb(
-        ftp_cmd,
-        {"get", "Download a file from an FTP server",
-         R"(Downloads the file the URL names (RETR) into -o FILE, by default into the URL's
+    auto* cmd =
+        add_verb(ftp_cmd,
+                 {"get", "Download a file from an FTP server",
+                  R"(Downloads the file the URL names (RETR) into -o FILE, by default into the URL's
 last path segment in the current directory; -o - writes to stdout. The bytes go to a
 temporary file beside the target, which replaces the target only once the server has
 confirmed the transfer (226) and the byte count matches the size SIZE announced (RFC
@@ -561,10 +560,10 @@ confirmed the transfer (226) and the byte count matches the size SIZE announced 
 partial download: REST with the local file's size (RFC 3659 5), then the rest is
 appended to the file itself. Binary (TYPE I) unless --ascii (TYPE A, CRLF line ends
 become LF). A progress bar shows on a terminal once a transfer takes over a second.)",
-         R"(  l7 ftp get ftp://127.0.0.1:2121/pub/big.iso
+                  R"(  l7 ftp get ftp://127.0.0.1:2121/pub/big.iso
   l7 ftp get --continue -o big.iso ftp://ftp.example.org/pub/big.iso
   l7 ftp get -o - ftp://alice:secret@127.0.0.1:2121/notes.txt | less)"},
-        *f);
+                 *f);
     cmd->add_option("URL", f->url, "ftp://[USER[:PASSWORD]@]HOST[:PORT]/FILE")->required();
     cmd->add_option("-o,--output", f->output, "Where to save the file (- for stdout)")
         ->type_name("FILE");
@@ -579,18 +578,18 @@ become LF). A progress bar shows on a terminal once a transfer takes over a seco
 
 void add_put(CLI::App& ftp_cmd, Context& ctx) {
     auto f = std::make_shared<FtpClientFlags>();
-    auto* cmd = add_verb(
-        ftp_cmd,
-        {"put", "Upload a file to an FTP server",
-         R"(Uploads FILE to the path the URL names (STOR); a URL ending in '/' names a
+    auto* cmd =
+        add_verb(ftp_cmd,
+                 {"put", "Upload a file to an FTP server",
+                  R"(Uploads FILE to the path the URL names (STOR); a URL ending in '/' names a
 directory, and the file keeps its local name there. --continue resumes a partial
 upload: SIZE tells how much the server has (RFC 3659 4), and APPE sends the rest (REST
 and STOR where APPE is not implemented); a file the server does not have yet is sent
 whole. Binary (TYPE I) unless --ascii (TYPE A, LF line ends go out as CRLF). A
 progress bar shows on a terminal once a transfer takes over a second.)",
-         R"(  l7 ftp put notes.txt ftp://127.0.0.1:2121/incoming/
+                  R"(  l7 ftp put notes.txt ftp://127.0.0.1:2121/incoming/
   l7 ftp put --continue big.iso ftp://alice@127.0.0.1:2121/big.iso --password-file pw)"},
-        *f);
+                 *f);
     cmd->add_option("FILE", f->file, "The local file to upload")->required();
     cmd->add_option("URL", f->url, "ftp://[USER[:PASSWORD]@]HOST[:PORT]/PATH (or DIR/)")
         ->required();
@@ -605,17 +604,16 @@ progress bar shows on a terminal once a transfer takes over a second.)",
 
 void add_mkdir(CLI::App& ftp_cmd, Context& ctx) {
     auto f = std::make_shared<FtpClientFlags>();
-    auto* cmd = add_verb(ftp_cmd,
-                         {"mkdir", "Create a directory on an FTP server",
-                          R"(Creates the directory the URL names (MKD, RFC 959 4.1.3); its parent must exist.)",
-                          R"(  l7 ftp mkdir ftp://127.0.0.1:2121/incoming/new)"},
-                         *f);
+    auto* cmd = add_verb(
+        ftp_cmd,
+        {"mkdir", "Create a directory on an FTP server",
+         R"(Creates the directory the URL names (MKD, RFC 959 4.1.3); its parent must exist.)",
+         R"(  l7 ftp mkdir ftp://127.0.0.1:2121/incoming/new)"},
+        *f);
     cmd->add_option("URL", f->url, "ftp://[USER[:PASSWORD]@]HOST[:PORT]/DIRECTORY")->required();
     add_env_names(*cmd, "ftp");
     cmd->callback([f, &ctx] {
-        ctx.action = [f, &ctx] {
-            return run_client(ftp::FtpOperation::mkdir, "mkdir", *f, ctx);
-        };
+        ctx.action = [f, &ctx] { return run_client(ftp::FtpOperation::mkdir, "mkdir", *f, ctx); };
     });
 }
 

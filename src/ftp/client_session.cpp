@@ -93,8 +93,9 @@ Result<std::string> percent_decode(std::string_view text, std::string_view what)
         const int hi = i + 2 < text.size() ? hex_digit_value(text[i + 1]) : -1;
         const int lo = i + 2 < text.size() ? hex_digit_value(text[i + 2]) : -1;
         if (hi < 0 || lo < 0) {
-            return make_error(std::string(what) + " has a '%' that is not followed by two hex "
-                                                  "digits");
+            return make_error(std::string(what) +
+                              " has a '%' that is not followed by two hex "
+                              "digits");
         }
         out += static_cast<char>(hi * 16 + lo);
         i += 2;
@@ -224,8 +225,8 @@ void FtpClientSession::data_finished(std::uint64_t bytes) {
     }
     data_done_ = true;
     done_.transferred = bytes;
-    trace_.record(trace::Direction::note, "data connection: " + std::to_string(bytes) +
-                                              " bytes, closed");
+    trace_.record(trace::Direction::note,
+                  "data connection: " + std::to_string(bytes) + " bytes, closed");
     if (final_) {
         conclude_transfer();
     }
@@ -270,8 +271,8 @@ void FtpClientSession::advance() {
     for (;;) {
         // While the driver opens the data connection, or moves data after the final reply
         // came, what the server says next waits.
-        const bool driver_busy = step_ == Step::connect || step_ == Step::listen ||
-                                 (step_ == Step::moving && final_);
+        const bool driver_busy =
+            step_ == Step::connect || step_ == Step::listen || (step_ == Step::moving && final_);
         if (step_ == Step::done || !events_.empty() || driver_busy) {
             return;
         }
@@ -408,10 +409,10 @@ void FtpClientSession::on_login(const FtpReply& reply) {
         return;
     }
     if (reply.code == 332) {
-        finish(FtpClientFailure::login,
-               "the server wants an account (ACCT) as well, which l7 does not support: " +
-                   said(reply),
-               true);
+        finish(
+            FtpClientFailure::login,
+            "the server wants an account (ACCT) as well, which l7 does not support: " + said(reply),
+            true);
         return;
     }
     finish(FtpClientFailure::login, "the log-in was refused: " + said(reply), true);
@@ -544,8 +545,7 @@ void FtpClientSession::on_pasv(const FtpReply& reply) {
     }
     const auto hp = parse_pasv_text(reply.text());
     if (!hp) {
-        finish(FtpClientFailure::protocol, "the PASV reply holds no address: " + said(reply),
-               true);
+        finish(FtpClientFailure::protocol, "the PASV reply holds no address: " + said(reply), true);
         return;
     }
     // Only the port is used: the data connection goes to the control connection's peer, as
@@ -654,14 +654,12 @@ void FtpClientSession::on_transfer(const FtpReply& reply) {
         // 150/125: the data comes (RFC 959 5.4). A 2xx without one is taken as the end of
         // a transfer whose data connection the driver still has to drain.
         FtpClientTransfer transfer;
-        transfer.direction = config_.operation == FtpOperation::put
-                                 ? FtpClientDirection::upload
-                                 : FtpClientDirection::download;
+        transfer.direction = config_.operation == FtpOperation::put ? FtpClientDirection::upload
+                                                                    : FtpClientDirection::download;
         transfer.ascii = config_.operation == FtpOperation::list || config_.ascii;
         transfer.offset = offset_;
-        transfer.total =
-            config_.operation == FtpOperation::put ? std::optional(config_.local_size)
-                                                   : remote_size_;
+        transfer.total = config_.operation == FtpOperation::put ? std::optional(config_.local_size)
+                                                                : remote_size_;
         events_.push_back(transfer);
         step_ = Step::moving;
         preliminaries_ = 0;
@@ -693,8 +691,7 @@ void FtpClientSession::conclude_transfer() {
     if (!reply.positive_completion()) {
         const bool data = reply.code == 425 || reply.code == 426;
         finish(data ? FtpClientFailure::data : FtpClientFailure::server,
-               last_command_ + " failed: " + std::string(meaning(reply.code)) + ": " +
-                   said(reply),
+               last_command_ + " failed: " + std::string(meaning(reply.code)) + ": " + said(reply),
                true);
         return;
     }
@@ -719,8 +716,7 @@ void FtpClientSession::conclude_transfer() {
 void FtpClientSession::on_action(const FtpReply& reply) {
     if (!reply.positive_completion()) {
         finish(FtpClientFailure::server,
-               last_command_ + " failed: " + std::string(meaning(reply.code)) + ": " +
-                   said(reply),
+               last_command_ + " failed: " + std::string(meaning(reply.code)) + ": " + said(reply),
                true);
         return;
     }
@@ -764,8 +760,7 @@ void FtpClientSession::send(const std::string& line, std::string_view traced) {
     events_.push_back(FtpClientSend{std::move(bytes)});
 }
 
-void FtpClientSession::refused(const FtpReply& reply, FtpClientFailure failure,
-                               std::string what) {
+void FtpClientSession::refused(const FtpReply& reply, FtpClientFailure failure, std::string what) {
     finish(failure, what + " was refused: " + said(reply), true);
 }
 

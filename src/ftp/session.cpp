@@ -278,8 +278,26 @@ void FtpServerSession::fs_error(FsError e, std::string_view path) {
     }
 }
 
+namespace {
+
+bool known_verb(std::string_view verb) {
+    static constexpr std::string_view kVerbs[] = {
+        "USER", "PASS", "ACCT", "QUIT", "NOOP", "SYST", "FEAT", "OPTS", "HELP", "HOST",
+        "STAT", "ABOR", "CWD",  "XCWD", "CDUP", "XCUP", "PWD",  "XPWD", "TYPE", "MODE",
+        "STRU", "PORT", "EPRT", "PASV", "EPSV", "LIST", "NLST", "MLSD", "MLST", "RETR",
+        "STOR", "APPE", "STOU", "REST", "SIZE", "MDTM", "MKD",  "XMKD", "RMD",  "XRMD",
+        "DELE", "RNFR", "RNTO", "ALLO", "SITE", "SMNT", "REIN"};
+    return std::find(std::begin(kVerbs), std::end(kVerbs), verb) != std::end(kVerbs);
+}
+
+}  // namespace
+
 void FtpServerSession::dispatch(const FtpCommand& cmd) {
     const std::string& v = cmd.verb;
+    if (!known_verb(v)) {
+        error(500, "Unknown command " + v);  // before the login check: 500 says more than 530
+        return;
+    }
     if (!allowed_before_login(v) && !require_login()) {
         return;
     }

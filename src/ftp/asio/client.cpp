@@ -7,6 +7,7 @@
 
 #include "core/endpoint.hpp"
 #include "ftp/ascii.hpp"
+#include "net/connect.hpp"
 #include "net/timeout.hpp"
 
 namespace l7::ftp {
@@ -54,7 +55,7 @@ class Driver {
     FtpClientSession& session_;
     FtpLocalData& local_;
     tcp::socket control_;
-    tcp::endpoint peer_;   // the control connection's
+    tcp::endpoint peer_;  // the control connection's
     tcp::endpoint local_end_;
     tcp::socket data_;
     std::optional<tcp::acceptor> acceptor_;  // active mode
@@ -63,41 +64,23 @@ class Driver {
     std::array<char, 65536> buffer_{};
 };
 
-// The first of the server's addresses that answers, each try with its own deadline (as
-// mail/asio/connect.hpp does for the mail clients).
+// The first of the server's addresses that answers, each try with its own deadline.
 asio::awaitable<bool> Driver::connect_control(FtpClientRun& run) {
-    run.connect_failure = "no address to try";
-    for (const std::string& a : options_.addresses) {
-        std::error_code ec;
-        const auto address = asio::ip::make_address(a, ec);
-        if (ec) {
-            continue;
-        }
-        std::error_code ignored;
-        control_.close(ignored);
-        const tcp::endpoint ep(address, options_.port);
-        auto done = co_await net::with_timeout(
-            control_.async_connect(ep, net::as_tuple_awaitable), options_.connect_timeout);
-        if (!done) {
-            run.connect_failure = "no answer from " + endpoint_text(ep) + " within " +
-                                  seconds(options_.connect_timeout);
-            run.connect_timed_out = true;
-            continue;
-        }
-        if (auto [connect_ec] = *done; connect_ec) {
-            run.connect_failure = endpoint_text(ep) + ": " + connect_ec.message();
-            run.connect_timed_out = false;
-            continue;
-        }
-        peer_ = control_.remote_endpoint(ec);
-        local_end_ = control_.local_endpoint(ec);
-        if (ec) {
-            run.connect_failure = endpoint_text(ep) + ": " + ec.message();
-            continue;
-        }
-        co_return true;
+    const net::ConnectOutcome outcome = co_await net::connect_first(
+        control_, options_.addresses, options_.port, options_.connect_timeout);
+    if (!outcome.connected) {
+        run.connect_failure = outcome.failure.empty() ? "no address to try" : outcome.failure;
+        run.connect_timed_out = outcome.timed_out;
+        co_return false;
     }
-    co_return false;
+    std::error_code ec;
+    peer_ = control_.remote_endpoint(ec);
+    local_end_ = control_.local_endpoint(ec);
+    if (ec) {
+        run.connect_failure = outcome.address + ": " + ec.message();
+        co_return false;
+    }
+    co_return true;
 }
 
 asio::awaitable<FtpClientRun> Driver::run() {
@@ -214,8 +197,8 @@ void Driver::listen() {
     }
     if (ec) {
         acceptor_.reset();
-        session_.data_failed("cannot listen for the data connection on " +
-                             endpoint_text(ep) + ": " + ec.message());
+        session_.data_failed("cannot listen for the data connection on " + endpoint_text(ep) +
+                             ": " + ec.message());
         return;
     }
     note("listening for the data connection on " + endpoint_text(bound));
@@ -371,8 +354,8 @@ void Driver::close_data() {
 
 }  // namespace
 
-asio::awaitable<FtpClientRun> run_ftp_client(FtpClientRunOptions options,
-                                             FtpClientSession& session, FtpLocalData& local) {
+asio::awaitable<FtpClientRun> run_ftp_client(FtpClientRunOptions options, FtpClientSession& session,
+                                             FtpLocalData& local) {
     Driver driver(options, session, local, co_await asio::this_coro::executor);
     co_return co_await driver.run();
 }

@@ -58,7 +58,7 @@ struct FtpClientRun {
 };
 
 // Runs `session` to its end over a control connection it opens.
-asio::awaitable<FtpClientRun> run_ftp_client(FtpClientRunOptions options,
-                                             FtpClientSession& session, FtpLocalData& local);
+asio::awaitable<FtpClientRun> run_ftp_client(FtpClientRunOptions options, FtpClientSession& session,
+                                             FtpLocalData& local);
 
 }  // namespace l7::ftp

@@ -79,8 +79,15 @@ bool ConfinedFileSystem::inside(const fs::path& canonical) const {
 
 Result<fs::path, FsError> ConfinedFileSystem::existing(const std::string& path) const {
     std::error_code ec;
-    fs::path real = fs::canonical(root_ / relative(path), ec);
+    const fs::path joined = root_ / relative(path);
+    fs::path real = fs::canonical(joined, ec);
     if (ec) {
+        // Behind a link to the outside, "no such file" would tell what exists out there.
+        std::error_code weak_ec;
+        const fs::path reached = fs::weakly_canonical(joined, weak_ec);
+        if (!weak_ec && !inside(reached)) {
+            return FsError::permission;
+        }
         return fs_error_from_errno(ec.value());
     }
     if (!inside(real)) {

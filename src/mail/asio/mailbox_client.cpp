@@ -5,7 +5,7 @@
 #include <asio/write.hpp>
 
 #include "core/endpoint.hpp"
-#include "mail/asio/connect.hpp"
+#include "net/connect.hpp"
 #include "net/timeout.hpp"
 
 namespace l7::mail {
@@ -16,8 +16,8 @@ asio::awaitable<MailboxClientRun> run_mailbox_client(
     using tcp = asio::ip::tcp;
     MailboxClientRun run;
     tcp::socket sock(co_await asio::this_coro::executor);
-    const ConnectOutcome connected =
-        co_await connect_first(sock, options.addresses, options.port, options.connect_timeout);
+    const net::ConnectOutcome connected =
+        co_await net::connect_first(sock, options.addresses, options.port, options.connect_timeout);
     if (!connected.connected) {
         run.connect_failure = connected.failure;
         run.connect_timed_out = connected.timed_out;

@@ -152,8 +152,7 @@ TEST(FtpUrl, Refused) {
         }
     }
     EXPECT_NE(parse_ftp_url("ftp://h/a%0Db").error().message.find("CR, LF"), std::string::npos);
-    EXPECT_NE(parse_ftp_url("ftps://h/").error().message.find("not supported"),
-              std::string::npos);
+    EXPECT_NE(parse_ftp_url("ftps://h/").error().message.find("not supported"), std::string::npos);
 }
 
 // --- greeting and log-in -------------------------------------------------------------------
@@ -343,8 +342,8 @@ TEST(FtpClientSession, EpsvOtherRefusalFails) {
 }
 
 TEST(FtpClientSession, GarbledPassiveRepliesFail) {
-    for (const char* garbled : {"229 Entering Extended Passive Mode (|||0|)",
-                                "229 Entering Extended Passive Mode"}) {
+    for (const char* garbled :
+         {"229 Entering Extended Passive Mode (|||0|)", "229 Entering Extended Passive Mode"}) {
         Client c(get_config());
         c.log_in();
         c.says("200 ok");
@@ -779,9 +778,11 @@ TEST(FtpClientSession, MkdirAndRm) {
         const char* command;
         const char* ok;
     };
-    for (const Case& k : {Case{FtpOperation::mkdir, false, "MKD new dir", "257 \"/new dir\" created"},
-                          Case{FtpOperation::remove, false, "DELE new dir", "250 Delete operation successful."},
-                          Case{FtpOperation::remove, true, "RMD new dir", "250 Remove directory operation successful."}}) {
+    for (const Case& k :
+         {Case{FtpOperation::mkdir, false, "MKD new dir", "257 \"/new dir\" created"},
+          Case{FtpOperation::remove, false, "DELE new dir", "250 Delete operation successful."},
+          Case{FtpOperation::remove, true, "RMD new dir",
+               "250 Remove directory operation successful."}}) {
         FtpClientConfig config;
         config.operation = k.op;
         config.remove_directory = k.dir;
@@ -901,4 +902,17 @@ TEST(FtpClientSession, NothingAfterTheDone) {
     c.session.data_finished(3);
     c.session.timed_out();
     EXPECT_FALSE(c.session.next_event());
+}
+
+TEST(FtpClientSession, AGarbledGoodbyeIsStillASuccess) {
+    FtpClientConfig config;
+    config.operation = FtpOperation::mkdir;
+    config.path = "d";
+    Client c(config);
+    c.log_in();
+    c.says("257 \"/d\" created");
+    EXPECT_EQ(c.last_command(), "QUIT");
+    c.says("22- Bye.");
+    ASSERT_TRUE(c.done);
+    EXPECT_TRUE(c.done->ok()) << c.done->problem;
 }

@@ -48,8 +48,8 @@ TEST(FtpParseCommand, ArgumentKeepsSpaces) {
 }
 
 TEST(FtpParseCommand, Rejected) {
-    for (const char* bad : {"", "AB", "ABCDE", "ABCDE x", "RE1R x", "RETR\tx", "1234",
-                            " RETR x", "RETR-x", "\xc3\xa9t\xc3\xa9"}) {
+    for (const char* bad : {"", "AB", "ABCDE", "ABCDE x", "RE1R x", "RETR\tx", "1234", " RETR x",
+                            "RETR-x", "\xc3\xa9t\xc3\xa9"}) {
         EXPECT_FALSE(parse_command(bad)) << bad;
     }
 }
@@ -63,12 +63,20 @@ TEST(FtpStripTelnet, PlainLineUnchanged) {
 
 TEST(FtpStripTelnet, InterruptAndSynchBeforeAbor) {
     // IAC IP, IAC DM: what a client sends before ABOR (RFC 959 4.1.3).
-    EXPECT_EQ(strip_telnet("\xff\xf4\xff\xf2" "ABOR"), "ABOR");
-    EXPECT_EQ(strip_telnet("\xff\xf4\xf2" "ABOR"), "\xf2" "ABOR");  // DM without IAC stays
+    EXPECT_EQ(strip_telnet("\xff\xf4\xff\xf2"
+                           "ABOR"),
+              "ABOR");
+    EXPECT_EQ(strip_telnet("\xff\xf4\xf2"
+                           "ABOR"),
+              "\xf2"
+              "ABOR");  // DM without IAC stays
 }
 
 TEST(FtpStripTelnet, DoubledIacIsOneByte) {
-    EXPECT_EQ(strip_telnet("STOR a\xff\xff" "b"), "STOR a\xff" "b");
+    EXPECT_EQ(strip_telnet("STOR a\xff\xff"
+                           "b"),
+              "STOR a\xff"
+              "b");
 }
 
 TEST(FtpStripTelnet, OptionNegotiationAndSubnegotiation) {
@@ -137,11 +145,11 @@ TEST(FtpEprt, ParseIpv4AndIpv6) {
 }
 
 TEST(FtpEprt, ParseRejects) {
-    for (const char* bad : {"", "|1|1.2.3.4|", "|1|1.2.3.4|0|", "|1|1.2.3.4|65536|",
-                            "|1|::1|5000|", "|2|1.2.3.4|5000|", "|3|1.2.3.4|5000|",
-                            "|1|1.2.3.4|5000", "|1|1.2.3.4|5000!", " 1 1.2.3.4 5000 ",
-                            "|1|1.2.3.4|5000|x|", "|1|host.example|5000|", "|1|1.2.3.4|x|",
-                            "|1|1.2.3.4|-1|", "|1||5000|"}) {
+    for (const char* bad :
+         {"", "|1|1.2.3.4|", "|1|1.2.3.4|0|", "|1|1.2.3.4|65536|", "|1|::1|5000|",
+          "|2|1.2.3.4|5000|", "|3|1.2.3.4|5000|", "|1|1.2.3.4|5000", "|1|1.2.3.4|5000!",
+          " 1 1.2.3.4 5000 ", "|1|1.2.3.4|5000|x|", "|1|host.example|5000|", "|1|1.2.3.4|x|",
+          "|1|1.2.3.4|-1|", "|1||5000|"}) {
         EXPECT_FALSE(parse_eprt_argument(bad)) << bad;
     }
 }
@@ -157,8 +165,7 @@ TEST(FtpEprt, FormatAndRoundTrip) {
 // ---- PASV (227) -----------------------------------------------------------------------
 
 TEST(FtpPasv, Format) {
-    EXPECT_EQ(format_pasv_text({"192.0.2.1", 5000}),
-              "Entering Passive Mode (192,0,2,1,19,136).");
+    EXPECT_EQ(format_pasv_text({"192.0.2.1", 5000}), "Entering Passive Mode (192,0,2,1,19,136).");
     EXPECT_FALSE(format_pasv_text({"::1", 5000}));
 }
 
@@ -199,9 +206,9 @@ TEST(FtpEpsv, FormatAndParse) {
 }
 
 TEST(FtpEpsv, ParseRejects) {
-    for (const char* bad : {"", "no parens", "(|||6446|", "|||6446|)", "()", "(|||0|)",
-                            "(|||65536|)", "(||6446|)", "(|1||6446|)", "(|||6446!)",
-                            "(|||x|)", "( || 1|)", "(|||-1|)"}) {
+    for (const char* bad :
+         {"", "no parens", "(|||6446|", "|||6446|)", "()", "(|||0|)", "(|||65536|)", "(||6446|)",
+          "(|1||6446|)", "(|||6446!)", "(|||x|)", "( || 1|)", "(|||-1|)"}) {
         EXPECT_FALSE(parse_epsv_text(bad)) << bad;
     }
 }

@@ -57,8 +57,7 @@ TEST(FtpListLine, OldFileShowsYear) {
 
 TEST(FtpListLine, SixMonthBoundary) {
     const auto f = file("f", 1, kMar5_2020);
-    EXPECT_NE(list_line(f, kMar5_2020 + kSixMonths - 1).find("Mar 05 08:07 f"),
-              std::string::npos);
+    EXPECT_NE(list_line(f, kMar5_2020 + kSixMonths - 1).find("Mar 05 08:07 f"), std::string::npos);
     EXPECT_NE(list_line(f, kMar5_2020 + kSixMonths).find("Mar 05  2020 f"), std::string::npos);
 }
 
@@ -73,8 +72,7 @@ TEST(FtpListLine, DirectoryAndModes) {
               "drwxr-xr-x 1 ftp ftp         4096 Mar 05  2020 sub");
     EXPECT_EQ(list_line(file("x", 0, kMar5_2020, 04751), kDec1_2026_1030).substr(0, 10),
               "-rwxr-x--x");
-    EXPECT_EQ(list_line(file("x", 0, kMar5_2020, 0), kDec1_2026_1030).substr(0, 10),
-              "----------");
+    EXPECT_EQ(list_line(file("x", 0, kMar5_2020, 0), kDec1_2026_1030).substr(0, 10), "----------");
     FtpFileInfo other = file("fifo", 0, kMar5_2020, 0600);
     other.type = FtpFileInfo::Type::other;
     EXPECT_EQ(list_line(other, kDec1_2026_1030).substr(0, 10), "-rw-------");
@@ -109,7 +107,8 @@ TEST(FtpMlsxLine, TypeFactOverride) {
 TEST(FtpMlsxLine, Other) {
     FtpFileInfo other = file("dev", 0, 0);
     other.type = FtpFileInfo::Type::other;
-    EXPECT_EQ(mlsx_line(other, false), "type=OS.unix=other;size=0;modify=19700101000000;perm=r; dev");
+    EXPECT_EQ(mlsx_line(other, false),
+              "type=OS.unix=other;size=0;modify=19700101000000;perm=r; dev");
 }
 
 TEST(FtpMlsxLine, NameWithSpacesAndSemicolons) {

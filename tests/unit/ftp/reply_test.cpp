@@ -41,7 +41,10 @@ TEST(FtpRenderReply, SingleLine) {
 }
 
 TEST(FtpRenderReply, ControlCharactersBecomeSpaces) {
-    EXPECT_EQ(render_reply(550, "a\rb\tc\x7f" "d\x01"), "550 a b c d \r\n");
+    EXPECT_EQ(render_reply(550,
+                           "a\rb\tc\x7f"
+                           "d\x01"),
+              "550 a b c d \r\n");
 }
 
 TEST(FtpRenderReply, MultiLineFromNewlines) {
@@ -229,7 +232,7 @@ TEST(FtpReplyParser, TooManyLines) {
     }
 }
 
-// BUG (reply.cpp:138): the line count is checked before a middle line is added, and the
+// Was a bug (reply.cpp:138): the line count is checked before a middle line is added, and the
 // last line is added unchecked, so a reply of max_lines + 1 lines passes: with max_lines 3,
 // "211-a", " b", " c", "211 d" (four lines) is accepted. Expected: an error.
 TEST(FtpReplyParser, ReplyOfMaxLinesPlusOneFails) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ftp/memory_fs.hpp"
 #include "ftp/session.hpp"
 
 using namespace l7::ftp;
@@ -20,181 +21,11 @@ using l7::Result;
 
 namespace {
 
-constexpr std::int64_t kNow = 1796121000;         // 2026-12-01 10:30:00 UTC
-constexpr std::int64_t kOld = 1583395629;         // 2020-03-05 08:07:09 UTC
+constexpr std::int64_t kNow = 1796121000;        // 2026-12-01 10:30:00 UTC
+constexpr std::int64_t kOld = 1583395629;        // 2020-03-05 08:07:09 UTC
 constexpr std::int64_t kNotesTime = 1700000000;  // 2023-11-14 22:13:20 UTC
 
 // ---- An in-memory file system ---------------------------------------------------------
-
-class MemoryFs : public FtpFileSystem {
-  public:
-    struct Node {
-        FtpFileInfo::Type type = FtpFileInfo::Type::file;
-        std::uint64_t size = 0;
-        std::int64_t mtime = kNotesTime;
-    };
-
-    MemoryFs() { nodes["/"] = Node{FtpFileInfo::Type::directory, 0, kNotesTime}; }
-
-    void add_file(const std::string& path, std::uint64_t size, std::int64_t mtime = kNotesTime) {
-        nodes[path] = Node{FtpFileInfo::Type::file, size, mtime};
-    }
-    void add_dir(const std::string& path, std::int64_t mtime = kNotesTime) {
-        nodes[path] = Node{FtpFileInfo::Type::directory, 0, mtime};
-    }
-    bool has(const std::string& path) const { return nodes.count(path) != 0; }
-    bool is_dir(const std::string& path) const {
-        auto it = nodes.find(path);
-        return it != nodes.end() && it->second.type == FtpFileInfo::Type::directory;
-    }
-
-    // The next mutating call (make, remove, rename) fails with this error.
-    std::optional<FsError> fail_next;
-    // stat() of this path fails with this error.
-    std::map<std::string, FsError> stat_errors;
-
-    Result<FtpFileInfo, FsError> stat(const std::string& path) override {
-        ++stats;
-        if (auto e = stat_errors.find(path); e != stat_errors.end()) {
-            return e->second;
-        }
-        auto it = nodes.find(path);
-        if (it == nodes.end()) {
-            return FsError::not_found;
-        }
-        return info(path, it->second);
-    }
-
-    Result<std::vector<FtpFileInfo>, FsError> list(const std::string& path,
-                                                   std::size_t max_entries) override {
-        auto it = nodes.find(path);
-        if (it == nodes.end()) {
-            return FsError::not_found;
-        }
-        if (it->second.type != FtpFileInfo::Type::directory) {
-            return FsError::not_directory;
-        }
-        std::vector<FtpFileInfo> out;
-        for (const auto& [p, node] : nodes) {
-            if (p != "/" && parent_of(p) == path) {
-                if (out.size() >= max_entries) {
-                    return FsError::too_many;
-                }
-                out.push_back(info(p, node));
-            }
-        }
-        return out;  // the map is sorted, and so are the children of one directory
-    }
-
-    std::optional<FsError> make_directory(const std::string& path) override {
-        if (auto e = take_failure()) {
-            return e;
-        }
-        if (has(path)) {
-            return FsError::exists;
-        }
-        if (auto e = parent_error(path)) {
-            return e;
-        }
-        add_dir(path);
-        return std::nullopt;
-    }
-
-    std::optional<FsError> remove_directory(const std::string& path) override {
-        if (auto e = take_failure()) {
-            return e;
-        }
-        auto it = nodes.find(path);
-        if (it == nodes.end()) {
-            return FsError::not_found;
-        }
-        if (it->second.type != FtpFileInfo::Type::directory) {
-            return FsError::not_directory;
-        }
-        for (const auto& [p, node] : nodes) {
-            if (p.starts_with(path + "/")) {
-                return FsError::not_empty;
-            }
-        }
-        nodes.erase(it);
-        return std::nullopt;
-    }
-
-    std::optional<FsError> remove_file(const std::string& path) override {
-        if (auto e = take_failure()) {
-            return e;
-        }
-        auto it = nodes.find(path);
-        if (it == nodes.end()) {
-            return FsError::not_found;
-        }
-        if (it->second.type == FtpFileInfo::Type::directory) {
-            return FsError::is_directory;
-        }
-        nodes.erase(it);
-        return std::nullopt;
-    }
-
-    std::optional<FsError> rename(const std::string& from, const std::string& to) override {
-        if (auto e = take_failure()) {
-            return e;
-        }
-        if (!has(from)) {
-            return FsError::not_found;
-        }
-        if (from == to) {
-            return std::nullopt;
-        }
-        if (is_dir(to)) {
-            return FsError::exists;
-        }
-        if (auto e = parent_error(to)) {
-            return e;
-        }
-        std::map<std::string, Node> moved;
-        for (auto it = nodes.begin(); it != nodes.end();) {
-            if (it->first == from || it->first.starts_with(from + "/")) {
-                moved[to + it->first.substr(from.size())] = it->second;
-                it = nodes.erase(it);
-            } else {
-                ++it;
-            }
-        }
-        for (auto& [p, node] : moved) {
-            nodes[p] = node;
-        }
-        return std::nullopt;
-    }
-
-    std::map<std::string, Node> nodes;
-    int stats = 0;
-
-  private:
-    static std::string parent_of(const std::string& p) {
-        const std::size_t slash = p.rfind('/');
-        return slash == 0 ? std::string("/") : p.substr(0, slash);
-    }
-    static FtpFileInfo info(const std::string& path, const Node& node) {
-        FtpFileInfo i;
-        i.name = path == "/" ? std::string() : path.substr(path.rfind('/') + 1);
-        i.type = node.type;
-        i.size = node.size;
-        i.modified = node.mtime;
-        i.mode = node.type == FtpFileInfo::Type::directory ? 0755 : 0644;
-        return i;
-    }
-    std::optional<FsError> parent_error(const std::string& path) const {
-        auto it = nodes.find(parent_of(path));
-        if (it == nodes.end()) {
-            return FsError::not_found;
-        }
-        if (it->second.type != FtpFileInfo::Type::directory) {
-            return FsError::not_directory;
-        }
-        return std::nullopt;
-    }
-    std::optional<FsError> take_failure() { return std::exchange(fail_next, std::nullopt); }
-};
 
 // ---- The harness ----------------------------------------------------------------------
 
@@ -208,9 +39,8 @@ FtpServerConfig base_config() {
 }
 
 const char* kind_name(const FtpEvent& ev) {
-    static constexpr const char* kNames[] = {"send",     "credentials", "open_passive",
-                                             "close_passive", "transfer",    "abort",
-                                             "close"};
+    static constexpr const char* kNames[] = {
+        "send", "credentials", "open_passive", "close_passive", "transfer", "abort", "close"};
     return kNames[ev.index()];
 }
 
@@ -495,11 +325,36 @@ TEST(FtpServerSession, PasswordIsNotTraced) {
 TEST(FtpServerSession, CommandsBeforeLoginAre530) {
     Harness h;
     h.start();
-    for (const char* line :
-         {"CWD pub", "CDUP", "PWD", "XPWD", "TYPE I", "MODE S", "STRU F", "PORT 192,0,2,7,19,136",
-          "EPRT |1|192.0.2.7|5000|", "PASV", "EPSV", "LIST", "NLST", "MLSD", "MLST", "RETR x",
-          "STOR x", "APPE x", "STOU", "REST 0", "SIZE x", "MDTM x", "MKD x", "RMD x", "DELE x",
-          "RNFR x", "RNTO x", "ALLO 10", "SITE CHMOD", "STAT pub"}) {
+    for (const char* line : {"CWD pub",
+                             "CDUP",
+                             "PWD",
+                             "XPWD",
+                             "TYPE I",
+                             "MODE S",
+                             "STRU F",
+                             "PORT 192,0,2,7,19,136",
+                             "EPRT |1|192.0.2.7|5000|",
+                             "PASV",
+                             "EPSV",
+                             "LIST",
+                             "NLST",
+                             "MLSD",
+                             "MLST",
+                             "RETR x",
+                             "STOR x",
+                             "APPE x",
+                             "STOU",
+                             "REST 0",
+                             "SIZE x",
+                             "MDTM x",
+                             "MKD x",
+                             "RMD x",
+                             "DELE x",
+                             "RNFR x",
+                             "RNTO x",
+                             "ALLO 10",
+                             "SITE CHMOD",
+                             "STAT pub"}) {
         EXPECT_EQ(h.cmd(line), "530 Please log in with USER and PASS first\r\n") << line;
         EXPECT_EQ(h.kinds, Kinds{"send"}) << line;
     }
@@ -626,7 +481,8 @@ TEST(FtpServerSession, ModeAndStru) {
 TEST(FtpServerSession, PortToThePeer) {
     Harness h;
     h.login();
-    EXPECT_EQ(h.cmd("PORT 192,0,2,7,19,136"), "200 PORT command successful. Consider using EPSV\r\n");
+    EXPECT_EQ(h.cmd("PORT 192,0,2,7,19,136"),
+              "200 PORT command successful. Consider using EPSV\r\n");
     auto t = h.transfer("RETR notes.txt");
     ASSERT_TRUE(t.active);
     EXPECT_EQ(*t.active, (FtpHostPort{"192.0.2.7", 5000}));
@@ -651,7 +507,8 @@ TEST(FtpServerSession, PortAfterPasvClosesTheListener) {
     Harness h;
     h.login();
     h.passive();
-    EXPECT_EQ(h.cmd("PORT 192,0,2,7,19,136"), "200 PORT command successful. Consider using EPSV\r\n");
+    EXPECT_EQ(h.cmd("PORT 192,0,2,7,19,136"),
+              "200 PORT command successful. Consider using EPSV\r\n");
     EXPECT_EQ(h.kinds, (Kinds{"close_passive", "send"}));
     auto t = h.transfer("LIST");
     EXPECT_TRUE(t.active);
@@ -662,7 +519,8 @@ TEST(FtpServerSession, Eprt) {
     h.login();
     EXPECT_EQ(h.cmd("EPRT |1|192.0.2.7|5000|"),
               "200 EPRT command successful. Consider using EPSV\r\n");
-    EXPECT_EQ(h.cmd("EPRT |3|192.0.2.7|5000|"), "522 Network protocol not supported, use (1,2)\r\n");
+    EXPECT_EQ(h.cmd("EPRT |3|192.0.2.7|5000|"),
+              "522 Network protocol not supported, use (1,2)\r\n");
     EXPECT_EQ(h.cmd("EPRT |1|192.0.2.7|"), "501 Syntax error in the EPRT address\r\n");
     EXPECT_EQ(h.cmd("EPRT |1|not-an-address|5000|"), "501 Syntax error in the EPRT address\r\n");
     EXPECT_EQ(h.cmd("EPRT |1|192.0.2.8|5000|"),
@@ -687,7 +545,7 @@ TEST(FtpServerSession, EprtIpv6) {
     EXPECT_EQ(*t.active, (FtpHostPort{"2001:db8::7", 5001}));
 }
 
-// BUG (session.cpp:524): the PORT/EPRT address is compared with the peer's address as
+// Was a bug (session.cpp:524): the PORT/EPRT address is compared with the peer's address as
 // text, so another spelling of the same IPv6 address (RFC 4291 2.2 allows several; RFC
 // 2428 2 takes any) is refused with 504. Expected: 200, the addresses compared as addresses.
 TEST(FtpServerSession, EprtAcceptsAnotherSpellingOfThePeerAddress) {
@@ -700,7 +558,7 @@ TEST(FtpServerSession, EprtAcceptsAnotherSpellingOfThePeerAddress) {
               "200 EPRT command successful. Consider using EPSV\r\n");
 }
 
-// BUG (session.cpp:515): an EPRT argument that is not of the form <d>proto<d>...<d> at all
+// Was a bug (session.cpp:515): an EPRT argument that is not of the form <d>proto<d>...<d> at all
 // gets 522 "protocol not supported" when its second byte is not '1' or '2'; RFC 2428 2
 // keeps 522 for an unknown protocol number and a garbled argument is a 501 syntax error.
 TEST(FtpServerSession, EprtGarbageIs501) {
@@ -1109,7 +967,7 @@ TEST(FtpServerSession, StouWithoutAFreeName) {
     EXPECT_EQ(h.cmd("STOU"), "553 No unique file name is left\r\n");
 }
 
-// BUG (session.cpp:850): STOU's argument never goes through resolve_path(), so a NUL in it
+// Was a bug (session.cpp:850): STOU's argument never goes through resolve_path(), so a NUL in it
 // reaches the file system (the disk's driver would cut the name at the NUL). Every other
 // path command answers 553. Expected: 553 "File name not allowed", no transfer.
 TEST(FtpServerSession, StouRefusesANulInTheName) {
@@ -1201,7 +1059,9 @@ TEST(FtpServerSession, AborWithTelnetInterruptAndSynch) {
     h.transfer("RETR pub/readme.txt");
     h.connected();
     h.take_kinds();
-    h.feed("\xff\xf4\xff\xf2" "ABOR\r\n");
+    h.feed(
+        "\xff\xf4\xff\xf2"
+        "ABOR\r\n");
     EXPECT_EQ(h.take(), "");
     EXPECT_EQ(h.take_kinds(), Kinds{"abort"});
     EXPECT_EQ(h.finished(S::aborted),
@@ -1228,8 +1088,9 @@ TEST(FtpServerSession, AborAfterTheTransferCompleted) {
     h.transfer("RETR pub/readme.txt");
     h.connected();
     h.cmd("ABOR");
-    EXPECT_EQ(h.finished(S::complete, 1234),
-              "226 Transfer complete (1234 bytes)\r\n225 ABOR: the transfer had already completed\r\n");
+    EXPECT_EQ(
+        h.finished(S::complete, 1234),
+        "226 Transfer complete (1234 bytes)\r\n225 ABOR: the transfer had already completed\r\n");
 }
 
 TEST(FtpServerSession, AborWithoutATransfer) {
@@ -1252,7 +1113,8 @@ TEST(FtpServerSession, CommandDuringATransferWaits) {
     EXPECT_EQ(h.cmd("NOOP"), "");
     EXPECT_EQ(h.kinds, Kinds{});
     EXPECT_EQ(h.session.input_room(), 0u);  // nothing more until the held line is answered
-    EXPECT_EQ(h.finished(S::complete, 1234), "226 Transfer complete (1234 bytes)\r\n200 NOOP ok\r\n");
+    EXPECT_EQ(h.finished(S::complete, 1234),
+              "226 Transfer complete (1234 bytes)\r\n200 NOOP ok\r\n");
     EXPECT_GT(h.session.input_room(), 0u);
 }
 
@@ -1581,18 +1443,23 @@ TEST(FtpServerSession, UnknownAndUnparsableCommands) {
     EXPECT_EQ(h.cmd("NOOP"), "200 NOOP ok\r\n");
 }
 
-TEST(FtpServerSession, UnknownCommandBeforeLoginIs530) {
-    // Login is checked first: an unknown verb is not worth telling apart before it.
+TEST(FtpServerSession, UnknownCommandBeforeLoginIs500) {
+    // RFC 959 5.4: 500 for an unrecognized command, logged in or not; a known one is 530.
     Harness h;
     h.start();
-    EXPECT_EQ(h.cmd("XYZZ"), "530 Please log in with USER and PASS first\r\n");
+    EXPECT_EQ(h.cmd("XYZZ"), "500 Unknown command XYZZ\r\n");
+    EXPECT_EQ(h.cmd("RETR x"), "530 Please log in with USER and PASS first\r\n");
 }
 
 TEST(FtpServerSession, TelnetCommandsInALineAreStripped) {
     Harness h;
     h.login();
-    EXPECT_EQ(h.cmd("CWD \xff\xf1pu\xff\xfb\x01" "b"), "250 Directory changed to /pub\r\n");
-    EXPECT_EQ(h.cmd("\xff\xf4\xff\xf2" "ABOR"), "225 No transfer to abort\r\n");
+    EXPECT_EQ(h.cmd("CWD \xff\xf1pu\xff\xfb\x01"
+                    "b"),
+              "250 Directory changed to /pub\r\n");
+    EXPECT_EQ(h.cmd("\xff\xf4\xff\xf2"
+                    "ABOR"),
+              "225 No transfer to abort\r\n");
 }
 
 TEST(FtpServerSession, OverLongLineIs500AndTheSessionGoesOn) {
@@ -1700,7 +1567,7 @@ TEST(FtpServerSession, EofDuringATransferAbortsIt) {
     EXPECT_EQ(h.session.waiting_for(), FtpWaitingFor::nothing);
 }
 
-// BUG (session.cpp:158-168): EOF closes the session without clearing the question it was
+// Was a bug (session.cpp:158-168): EOF closes the session without clearing the question it was
 // waiting on (close_with() does: question_ = none). The driver answers the FtpAbort with
 // transfer_result(aborted), as session.hpp tells it to, and that is accepted: the session
 // goes back to Phase::command and sends "426 ... 226 ..." after its FtpClose (and then a

@@ -1,9 +1,9 @@
-#include "mail/asio/connect.hpp"
+#include "net/connect.hpp"
 
 #include "core/endpoint.hpp"
 #include "net/timeout.hpp"
 
-namespace l7::mail {
+namespace l7::net {
 
 asio::awaitable<ConnectOutcome> connect_first(asio::ip::tcp::socket& sock,
                                               const std::vector<std::string>& addresses,
@@ -40,4 +40,4 @@ asio::awaitable<ConnectOutcome> connect_first(asio::ip::tcp::socket& sock,
     co_return out;
 }
 
-}  // namespace l7::mail
+}  // namespace l7::net

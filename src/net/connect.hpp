@@ -1,6 +1,6 @@
 #pragma once
-// Connecting a mail client (the relay, `l7 mail send`, `l7 mail fetch`) to the first of a
-// server's addresses that answers, each try with its own deadline.
+// Connecting a client (the mail relay, `l7 mail send`, `l7 mail fetch`, `l7 ftp`) to the
+// first of a server's addresses that answers, each try with its own deadline.
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace l7::mail {
+namespace l7::net {
 
 struct ConnectOutcome {
     bool connected = false;
@@ -24,4 +24,4 @@ asio::awaitable<ConnectOutcome> connect_first(asio::ip::tcp::socket& sock,
                                               std::uint16_t port,
                                               std::chrono::milliseconds timeout);
 
-}  // namespace l7::mail
+}  // namespace l7::net
