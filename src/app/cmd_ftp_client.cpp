@@ -157,6 +157,16 @@ class ToFile final : public ftp::FtpLocalData {
             fd_ = ::open(target_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
             return fd_ < 0 ? std::optional(target_.string() + ": " + errno_text()) : std::nullopt;
         }
+        // A device or a pipe (-o /dev/null, a FIFO) is written to as it is: renaming a file
+        // over it would replace the device node itself.
+        struct stat st {};
+        if (::stat(target_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+            if (S_ISDIR(st.st_mode)) {
+                return target_.string() + ": is a directory";
+            }
+            fd_ = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC);
+            return fd_ < 0 ? std::optional(target_.string() + ": " + errno_text()) : std::nullopt;
+        }
         std::error_code ec;
         staged_ =
             StagedFile::create(target_.parent_path().empty() ? "." : target_.parent_path(), ec);

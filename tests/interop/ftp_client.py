@@ -28,8 +28,10 @@ import os
 import pwd
 import random
 import socket
+import stat
 import subprocess
 import tempfile
+import threading
 import unittest
 
 import l7test
@@ -279,6 +281,22 @@ class FtpClientTest(l7test.TestCase):
         self.assertEqual(out, self.payload)
         out, _ = self.run_ok("get", "-o", "-", self.server.url("pub/with%20space.txt"))
         self.assertEqual(out, b"spaced out\n")
+
+    def test_get_into_a_device_or_a_pipe_writes_through_it(self):
+        # -o /dev/null must not replace the device node with a file (a rename over it would).
+        device = self.local("null-device")
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        self.run_ok("get", "-o", device, self.server.url("pub/data.bin"))
+        self.assertTrue(stat.S_ISCHR(os.stat(device).st_mode))
+        fifo = self.local("fifo")
+        os.mkfifo(fifo)
+        got = []
+        reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+        reader.start()
+        self.run_ok("get", "-o", fifo, self.server.url("pub/data.bin"))
+        reader.join(30)
+        self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
+        self.assertEqual(got, [self.payload])
 
     def test_get_replaces_an_existing_file(self):
         with open(self.local("old.bin"), "wb") as f:
