@@ -74,6 +74,8 @@ asio::awaitable<bool> Driver::connect_control(FtpClientRun& run) {
         co_return false;
     }
     std::error_code ec;
+    // Commands are small writes, each after a reply: sent at once, not held by Nagle.
+    control_.set_option(tcp::no_delay(true), ec);
     peer_ = control_.remote_endpoint(ec);
     local_end_ = control_.local_endpoint(ec);
     if (ec) {

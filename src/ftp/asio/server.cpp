@@ -472,6 +472,9 @@ asio::awaitable<void> serve_ftp(tcp::socket sock, net::Task& task,
     };
     // Urgent data (the Telnet Synch a client sends with ABOR) stays in the stream.
     sock.set_option(asio::socket_base::out_of_band_inline(true), ec);
+    // A reply is one small write after another (150, then 226 when the data is out): with
+    // Nagle's algorithm the 226 waits for the client's delayed ACK, 40 ms per transfer.
+    sock.set_option(tcp::no_delay(true), ec);
     auto c = std::make_shared<Connection>(std::move(sock), std::move(config));
     c->peer_text = HostPort{remote.address().to_string(), remote.port()}.to_string();
     const std::uint64_t conn = trace::Tracer::next_connection_id();
