@@ -141,6 +141,9 @@ Reply StaticSite::handle(const Request& request, const TargetPath& target) const
 Result<StaticSite::OpenFile, int> StaticSite::open_in_root(const std::string& rel,
                                                            std::string_view target) const {
     const char* path = rel.empty() ? "." : rel.c_str();
+    if (auto hit = cache_->lookup(*root_fd_, rel.empty() ? std::string(".") : rel)) {
+        return OpenFile{nullptr, hit->st, std::move(hit->bytes)};
+    }
     // O_NONBLOCK: opening a FIFO someone left in the tree must not block the worker.
     constexpr int kFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     int fd = -1;
@@ -172,10 +175,11 @@ Result<StaticSite::OpenFile, int> StaticSite::open_in_root(const std::string& re
     if (fd < 0) {
         return errno == EACCES || errno == ELOOP ? 403 : 404;
     }
-    OpenFile file{own(fd), {}};
+    OpenFile file{own(fd), {}, nullptr};
     if (::fstat(fd, &file.st) != 0) {
         return 403;
     }
+    file.bytes = cache_->remember(rel.empty() ? std::string(".") : rel, fd, file.st);
     return file;
 }
 
@@ -199,9 +203,14 @@ Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
     const bool has_gz = gz_file.has_value();
     const bool gzip = has_gz && client_gzip;
     const OpenFile& chosen = gzip ? *gz_file : identity;
-    const int fd = *chosen.fd;
-    const auto owned = chosen.fd;
     const struct stat& st = chosen.st;
+    // A stretch of the body: from memory for a cached small file, else from the descriptor.
+    const auto stretch = [&chosen](std::uint64_t offset, std::uint64_t length) -> BodyPart {
+        if (chosen.bytes) {
+            return {chosen.bytes->substr(offset, length), std::nullopt};
+        }
+        return {{}, FileBody{chosen.fd, offset, length}};
+    };
     const auto size = static_cast<std::uint64_t>(st.st_size);
     const std::int64_t mtime_ns =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
@@ -251,7 +260,7 @@ Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
             r.response.status = 206;
             f.add("Content-Type", type);
             f.add("Content-Range", content_range(d.ranges[0], size));
-            r.body.push_back({{}, FileBody{owned, d.ranges[0].first, d.ranges[0].size()}});
+            r.body.push_back(stretch(d.ranges[0].first, d.ranges[0].size()));
             return r;
         }
         if (d.outcome == RangeOutcome::satisfiable) {
@@ -268,7 +277,7 @@ Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
             f.add("Content-Type", multi.content_type);
             for (const ByterangesPart& part : multi.parts) {
                 r.body.push_back({part.header, std::nullopt});
-                r.body.push_back({{}, FileBody{owned, part.range.first, part.range.size()}});
+                r.body.push_back(stretch(part.range.first, part.range.size()));
             }
             r.body.push_back({multi.trailer, std::nullopt});
             return r;
@@ -276,11 +285,15 @@ Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
     }
     f.add("Content-Type", type);
     if (gzip_now) {
+        if (chosen.bytes) {
+            r.body.push_back({gzip_compress(*chosen.bytes), std::nullopt});
+            return r;
+        }
         std::string content(size, '\0');
         std::uint64_t done = 0;
         while (done < size) {
             const ssize_t n =
-                ::pread(fd, content.data() + done, size - done, static_cast<off_t>(done));
+                ::pread(*chosen.fd, content.data() + done, size - done, static_cast<off_t>(done));
             if (n <= 0) {
                 log::warn("http", rel + ": read failed while compressing");
                 return error_reply(500);
@@ -291,7 +304,7 @@ Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
         return r;
     }
     if (size > 0) {
-        r.body.push_back({{}, FileBody{owned, 0, size}});
+        r.body.push_back(stretch(0, size));
     }
     return r;
 }

@@ -18,6 +18,7 @@
 
 #include "core/result.hpp"
 #include "http/asio/server.hpp"
+#include "http/asio/small_file_cache.hpp"
 #include "http/mime_types.hpp"
 #include "http/target_path.hpp"
 
@@ -55,10 +56,12 @@ class StaticSite {
     Reply handle(const Request& request, const TargetPath& target) const;
 
   private:
-    // A file or directory opened under the root, and what fstat said of it.
+    // A file or directory opened under the root, and what fstat said of it; a small file's
+    // bytes come from the cache (then there may be no descriptor at all).
     struct OpenFile {
         std::shared_ptr<int> fd;
         struct stat st;
+        std::shared_ptr<const std::string> bytes;
     };
     // Opens `rel` (relative to the root; "" is the root) confined to the root unless
     // symlinks out of it are allowed; fails with the status to answer (404, 403).
@@ -71,6 +74,7 @@ class StaticSite {
     std::filesystem::path real_root_;
     std::shared_ptr<int> root_fd_;  // O_PATH descriptor of real_root_, the base of every open
     MimeTypes mime_;
+    std::shared_ptr<SmallFileCache> cache_ = std::make_shared<SmallFileCache>();
 };
 
 }  // namespace l7::http
