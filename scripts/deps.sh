@@ -35,7 +35,29 @@ packages=(
   # clients of l7's server (curl and Python's ftplib too); iperf3 gives bench/ftp the
   # loopback's throughput ceiling
   vsftpd lftp tnftp iperf3
+  # BitTorrent: reference .torrent writers and readers (mktorrent, transmission-create/show),
+  # and real peers for l7's tracker and seed (transmission-daemon, aria2c, python3-libtorrent).
+  mktorrent transmission-cli transmission-daemon aria2 python3-libtorrent
+  # npm, for the one peer Debian does not package: webtorrent's bittorrent-tracker (below)
+  nodejs npm
 )
+
+# npm packages, into a cache directory of their own (tests look there): bittorrent-tracker 9,
+# a second tracker (HTTP and UDP) that l7's announces are checked against. Version 11 needs a
+# native module downloaded at install time, so 9 it is, without install scripts.
+npm_dir=${L7_NPM_DIR:-$HOME/.cache/l7/npm}
+npm_packages() {
+  if [ -f "$npm_dir/node_modules/bittorrent-tracker/package.json" ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null; then
+    return 0
+  fi
+  mkdir -p "$npm_dir"
+  echo "deps: npm install bittorrent-tracker@9 into $npm_dir"
+  (cd "$npm_dir" && npm install --silent --no-audit --no-fund --ignore-scripts --omit=optional \
+    bittorrent-tracker@9) || echo "deps: npm install failed; the tests that need it will skip"
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -46,6 +68,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all ${#packages[@]} packages present"
+  npm_packages
   exit 0
 fi
 
@@ -71,3 +94,4 @@ echo "deps: installing ${missing[*]}"
 echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+npm_packages

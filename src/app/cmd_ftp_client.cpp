@@ -21,6 +21,7 @@
 
 #include "app/cmd_ftp_parts.hpp"
 #include "app/cmd_mail_parts.hpp"
+#include "app/progress.hpp"
 #include "core/log.hpp"
 #include "core/staged_file.hpp"
 #include "dns/asio/client_resolver.hpp"
@@ -50,66 +51,6 @@ struct FtpClientFlags {
 std::string errno_text() {
     return std::strerror(errno);
 }
-
-// --- progress ------------------------------------------------------------------------------
-
-std::string human_bytes(double bytes) {
-    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    std::size_t unit = 0;
-    while (bytes >= 1024 && unit + 1 < std::size(units)) {
-        bytes /= 1024;
-        ++unit;
-    }
-    char text[32];
-    std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
-    return text;
-}
-
-// A one-line bar on stderr, redrawn in place: only on a terminal (a log or a pipe gets no
-// carriage returns), and only once a transfer has taken more than a second (short ones
-// would just flicker).
-class ProgressBar {
-  public:
-    ProgressBar() : tty_(::isatty(STDERR_FILENO) == 1) {}
-
-    void update(std::uint64_t bytes, std::optional<std::uint64_t> total) {
-        const auto now = Clock::now();
-        if (!start_) {
-            start_ = now;  // the first chunk: the time and bytes the rate is measured from
-            start_bytes_ = bytes;
-        }
-        if (!tty_ || now - *start_ < std::chrono::seconds(1) ||
-            (shown_ && now - last_ < std::chrono::milliseconds(200))) {
-            return;
-        }
-        last_ = now;
-        const double secs = std::chrono::duration<double>(now - *start_).count();
-        std::string line = "\r" + human_bytes(static_cast<double>(bytes));
-        if (total && *total > 0) {
-            line += " of " + human_bytes(static_cast<double>(*total)) + " (" +
-                    std::to_string(bytes * 100 / *total) + "%)";
-        }
-        line += ", " + human_bytes(static_cast<double>(bytes - start_bytes_) / secs) + "/s   ";
-        std::fputs(line.c_str(), stderr);
-        std::fflush(stderr);
-        shown_ = true;
-    }
-    // Ends the bar's line, if one was drawn.
-    void finish() {
-        if (shown_) {
-            std::fputs("\n", stderr);
-            shown_ = false;
-        }
-    }
-
-  private:
-    using Clock = std::chrono::steady_clock;
-    bool tty_;
-    std::optional<Clock::time_point> start_;
-    std::uint64_t start_bytes_ = 0;
-    Clock::time_point last_{};
-    bool shown_ = false;
-};
 
 // --- the local ends ------------------------------------------------------------------------
 

@@ -212,9 +212,11 @@ struct Client::Impl {
     explicit Impl(ClientOptions o) : options(std::move(o)), pool(io.get_executor()) {}
 
     asio::awaitable<Result<PooledConnection, ClientError>> open(const Url& url) {
-        auto c = co_await pool.connect(url, options.connect_timeout, [&](std::string_view a) {
-            info(options, "  Trying " + std::string(a) + ":" + std::to_string(url.port) + "...");
-        });
+        auto c = co_await pool.connect(
+            url, options.connect_timeout, options.local_address, [&](std::string_view a) {
+                info(options,
+                     "  Trying " + std::string(a) + ":" + std::to_string(url.port) + "...");
+            });
         if (c) {
             info(options, "Connected to " + url.host + " (" + c->address + ") port " +
                               std::to_string(url.port) + " (#" + std::to_string(c->number) + ")");

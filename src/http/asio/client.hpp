@@ -41,6 +41,7 @@ struct ClientOptions {
     trace::Tracer* tracer = nullptr;              // --trace: C:/S: lines of both heads
     bool decompress = false;                      // --compressed: ask for gzip, decode it
     std::uint64_t max_decoded_body = 1ULL << 32;  // a decoded gzip body larger fails (61)
+    std::string local_address;  // curl's --interface: connect from this IP address
     // Called with each head exactly as sent and received (-v), and with each piece of body.
     std::function<void(std::string_view head)> on_request_head;
     std::function<void(std::string_view head)> on_response_head;

@@ -55,7 +55,7 @@ std::optional<PooledConnection> ConnectionPool::take(const Url& url) {
 }
 
 asio::awaitable<Result<PooledConnection, ClientError>> ConnectionPool::connect(
-    const Url& url, std::chrono::milliseconds timeout,
+    const Url& url, std::chrono::milliseconds timeout, const std::string& local_address,
     const std::function<void(std::string_view address)>& on_trying) {
     auto addresses = dns::resolve_host(url.host);
     if (!addresses) {
@@ -75,6 +75,21 @@ asio::awaitable<Result<PooledConnection, ClientError>> ConnectionPool::connect(
         }
         std::error_code ignored;
         sock.close(ignored);
+        if (!local_address.empty()) {
+            // curl's --interface: the connection leaves from this address (a lab host's own
+            // loopback address, so the server sees which host it is).
+            const auto local = asio::ip::make_address(local_address, ec);
+            if (ec || local.is_v4() != address.is_v4()) {
+                last_failure = "cannot connect from " + local_address + " to " + a;
+                continue;
+            }
+            sock.open(local.is_v4() ? tcp::v4() : tcp::v6(), ec);
+            sock.bind(tcp::endpoint(local, 0), ec);
+            if (ec) {
+                last_failure = "cannot bind " + local_address + ": " + ec.message();
+                continue;
+            }
+        }
         auto done = co_await net::with_timeout(
             sock.async_connect(tcp::endpoint(address, url.port), net::as_tuple_awaitable), timeout);
         if (!done) {

@@ -52,9 +52,10 @@ class ConnectionPool {
 
     // A new connection: the host resolved with l7's stub resolver, each address tried in turn
     // within `timeout`. Errors carry curl's codes (6 resolve, 7 connect, 28 timeout).
-    // `on_trying` is told each address before it is tried.
+    // `on_trying` is told each address before it is tried. A `local_address` (an IP literal)
+    // is where the connection leaves from; addresses of the other family are skipped.
     asio::awaitable<Result<PooledConnection, ClientError>> connect(
-        const Url& url, std::chrono::milliseconds timeout,
+        const Url& url, std::chrono::milliseconds timeout, const std::string& local_address = {},
         const std::function<void(std::string_view address)>& on_trying = {});
 
     // Keeps `connection` for reuse; evicts the oldest idle ones beyond the limits.

@@ -375,8 +375,9 @@ class Loader {
     asio::awaitable<ConnectionPtr> open_for(std::size_t id) {
         const Url& url = urls_[id];
         Clock::time_point began = Clock::now();
-        auto connected = co_await connector_.connect(
-            url, options_.connect_timeout, [&began](std::string_view) { began = Clock::now(); });
+        auto connected =
+            co_await connector_.connect(url, options_.connect_timeout, {},
+                                        [&began](std::string_view) { began = Clock::now(); });
         if (!connected) {
             fail(id, Failure{connected.error().exit_code, connected.error().message});
             co_return nullptr;

@@ -1,0 +1,338 @@
+#include "p2p/asio/torrent_client.hpp"
+
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
+#include <deque>
+#include <random>
+
+#include "core/secure_random.hpp"
+#include "l7/version.hpp"
+#include "net/timeout.hpp"
+
+namespace l7::p2p {
+namespace {
+
+using tcp = asio::ip::tcp;
+
+constexpr auto kTick = std::chrono::milliseconds(100);
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr auto kRedialDelay = std::chrono::seconds(60);
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+    return HostPort{ep.address().to_string(), ep.port()}.to_string();
+}
+
+Random make_random() {
+    auto gen = std::make_shared<std::mt19937>(static_cast<std::uint32_t>(secure_random64()));
+    return [gen] { return static_cast<std::uint32_t>((*gen)()); };
+}
+
+}  // namespace
+
+PeerId make_peer_id() {
+    std::string prefix = "-L7";
+    for (const char* v = version; *v != '\0' && prefix.size() < 7; ++v) {
+        if (*v >= '0' && *v <= '9') {
+            prefix += *v;
+        }
+    }
+    while (prefix.size() < 7) {
+        prefix += '0';
+    }
+    prefix += '-';
+    static constexpr char kChars[] =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    PeerId id{};
+    for (std::size_t i = 0; i < id.size(); ++i) {
+        id[i] = static_cast<std::uint8_t>(
+            i < prefix.size() ? prefix[i] : kChars[secure_random64() % (sizeof kChars - 1)]);
+    }
+    return id;
+}
+
+struct TorrentClient::Connection {
+    Connection(tcp::socket s, PeerKey k, std::string a)
+        : sock(std::move(s)), key(k), address(std::move(a)), wake(sock.get_executor()) {}
+
+    tcp::socket sock;
+    PeerKey key;
+    std::string address;
+    std::deque<std::string> outbox;
+    asio::steady_timer wake;  // the writer waits here for the outbox to fill
+    std::optional<Clock::time_point> write_started;
+    bool closed = false;
+
+    void close() {
+        if (!closed) {
+            closed = true;
+            std::error_code ignored;
+            sock.cancel(ignored);
+            sock.close(ignored);
+            wake.cancel();
+        }
+    }
+};
+
+TorrentClient::TorrentClient(net::Runtime& runtime, TorrentIdentity identity, PieceStore& store,
+                             Bitfield have, TorrentClientOptions options)
+    : runtime_(runtime),
+      io_(runtime.worker(0).io),
+      options_(std::move(options)),
+      session_(std::move(identity), store, options_.limits, make_random(), Clock::now(),
+               std::move(have)) {
+    session_.set_trace(static_cast<bool>(options_.on_trace));
+}
+
+TorrentClient::~TorrentClient() = default;
+
+std::optional<tcp::endpoint> TorrentClient::start() {
+    std::optional<tcp::endpoint> bound;
+    if (options_.listen) {
+        bound = runtime_.listen_tcp(
+            *options_.listen, [this](tcp::socket sock, net::Task& task) -> asio::awaitable<void> {
+                std::error_code ec;
+                const auto remote = sock.remote_endpoint(ec);
+                const std::string address = ec ? "?" : endpoint_text(remote);
+                if (session_.banned(address)) {
+                    co_return;  // the socket closes as it goes
+                }
+                const auto key = session_.add_peer(false, address, Clock::now());
+                if (!key) {
+                    co_return;  // at the peer limit
+                }
+                auto c = std::make_shared<Connection>(std::move(sock), *key, address);
+                co_await run_connection(c, task);
+            });
+    }
+    runtime_.worker(0).tasks.spawn([this](net::Task& task) { return tick_loop(task); });
+    return bound;
+}
+
+void TorrentClient::add_peers(std::vector<std::string> addresses) {
+    asio::post(io_, [this, addresses = std::move(addresses)] {
+        for (const std::string& address : addresses) {
+            const auto wait = redial_after_.find(address);
+            if (stopping_ || dialing_.contains(address) || session_.banned(address) ||
+                (wait != redial_after_.end() && Clock::now() < wait->second)) {
+                continue;
+            }
+            dialing_.insert(address);
+            runtime_.worker(0).tasks.spawn(
+                [this, address](net::Task& task) { return connect_peer(address, task); });
+        }
+    });
+}
+
+DownloadStats TorrentClient::stats() const {
+    std::lock_guard lock(stats_mutex_);
+    return stats_;
+}
+
+asio::awaitable<void> TorrentClient::connect_peer(std::string address, net::Task& task) {
+    auto parsed = parse_host_port(address);
+    if (!parsed || !parsed->is_address_literal()) {
+        if (options_.on_note) {
+            options_.on_note(address + ": not an ADDRESS:PORT");
+        }
+        dialing_.erase(address);
+        co_return;
+    }
+    tcp::socket sock(io_);
+    auto guard = task.on_interrupt([&sock] {
+        std::error_code ignored;
+        sock.close(ignored);
+    });
+    std::error_code ec;
+    const tcp::endpoint remote(asio::ip::make_address(parsed->host, ec), parsed->port);
+    sock.open(remote.protocol(), ec);
+    if (options_.listen && !ec) {
+        // From the address we accept peers on: peers (and Transmission, which keeps one
+        // connection per IP) see each lab host as itself, not as 127.0.0.1.
+        const auto local = asio::ip::make_address(options_.listen->host, ec);
+        if (!ec && !local.is_unspecified() && local.is_v4() == remote.address().is_v4()) {
+            sock.bind(tcp::endpoint(local, 0), ec);
+        }
+        ec.clear();
+    }
+    auto done = co_await net::with_timeout(sock.async_connect(remote, net::as_tuple_awaitable),
+                                           options_.connect_timeout);
+    std::string failure = !done ? "no answer within the connect timeout"
+                                : (std::get<0>(*done) ? std::get<0>(*done).message() : "");
+    if (!failure.empty() || stopping_) {
+        if (options_.on_note && !stopping_) {
+            options_.on_note(address + ": cannot connect: " + failure);
+        }
+        dialing_.erase(address);
+        redial_after_[address] = Clock::now() + kRedialDelay;
+        co_return;
+    }
+    const auto key = session_.add_peer(true, address, Clock::now());
+    if (!key) {
+        dialing_.erase(address);
+        co_return;
+    }
+    auto c = std::make_shared<Connection>(std::move(sock), *key, address);
+    co_await run_connection(c, task);
+    dialing_.erase(address);
+    redial_after_[address] = Clock::now() + kRedialDelay;
+}
+
+asio::awaitable<void> TorrentClient::run_connection(std::shared_ptr<Connection> c,
+                                                    net::Task& task) {
+    std::error_code ignored;
+    c->sock.set_option(tcp::no_delay(true), ignored);  // requests are small and batched
+    connections_[c->key] = c;
+    auto guard = task.on_interrupt([c] { c->close(); });
+    if (options_.on_note) {
+        options_.on_note(c->address + ": connected");
+    }
+    runtime_.worker(0).tasks.spawn([this, c](net::Task& t) { return write_loop(c, t); });
+    dispatch();  // an outgoing connection's handshake is waiting
+    std::vector<char> buffer(kReadChunk);
+    while (!c->closed) {
+        task.set_idle(true);
+        auto [ec, n] =
+            co_await c->sock.async_read_some(asio::buffer(buffer), net::as_tuple_awaitable);
+        task.set_idle(false);
+        if (ec) {
+            if (options_.on_note && !c->closed) {
+                options_.on_note(c->address + ": " +
+                                 (ec == asio::error::eof ? "closed by the peer" : ec.message()));
+            }
+            break;
+        }
+        session_.receive(c->key, std::string_view(buffer.data(), n), Clock::now());
+        dispatch();
+    }
+    c->close();
+    connections_.erase(c->key);
+    session_.peer_closed(c->key, Clock::now());
+    dispatch();
+}
+
+asio::awaitable<void> TorrentClient::write_loop(std::shared_ptr<Connection> c, net::Task& task) {
+    while (!c->closed) {
+        if (c->outbox.empty()) {
+            task.set_idle(true);
+            c->wake.expires_at(Clock::time_point::max());
+            co_await c->wake.async_wait(net::as_tuple_awaitable);
+            task.set_idle(false);
+            continue;
+        }
+        std::string bytes = std::move(c->outbox.front());
+        c->outbox.pop_front();
+        c->write_started = Clock::now();
+        auto [ec, n] =
+            co_await asio::async_write(c->sock, asio::buffer(bytes), net::as_tuple_awaitable);
+        c->write_started.reset();
+        if (ec) {
+            c->close();
+            break;
+        }
+        session_.flushed(c->key, n, Clock::now());
+        dispatch();
+    }
+}
+
+void TorrentClient::dispatch() {
+    for (TorrentAction& a : session_.take_actions()) {
+        switch (a.kind) {
+            case TorrentAction::Kind::send: {
+                const auto it = connections_.find(a.peer);
+                if (it != connections_.end() && !it->second->closed) {
+                    it->second->outbox.push_back(std::move(a.text));
+                    it->second->wake.cancel();
+                }
+                break;
+            }
+            case TorrentAction::Kind::close: {
+                const auto it = connections_.find(a.peer);
+                if (it != connections_.end()) {
+                    if (options_.on_note) {
+                        options_.on_note(it->second->address + ": closing: " + a.text);
+                    }
+                    it->second->close();
+                }
+                break;
+            }
+            case TorrentAction::Kind::piece_written:
+                if (options_.on_piece) {
+                    options_.on_piece(a.piece);
+                }
+                break;
+            case TorrentAction::Kind::complete:
+                if (options_.on_complete) {
+                    options_.on_complete();
+                }
+                stop_when_done();
+                break;
+            case TorrentAction::Kind::trace:
+                if (options_.on_trace) {
+                    const auto it = connections_.find(a.peer);
+                    const std::string who =
+                        a.peer == 0 ? "torrent"
+                                    : (it != connections_.end() ? it->second->address
+                                                                : "#" + std::to_string(a.peer));
+                    options_.on_trace(who + ": " + a.text);
+                }
+                break;
+            case TorrentAction::Kind::error:
+                if (options_.on_fatal) {
+                    options_.on_fatal(a.text);
+                }
+                stopping_ = true;
+                runtime_.request_stop();
+                break;
+        }
+    }
+}
+
+void TorrentClient::stop_when_done() {
+    if (!options_.seed_when_complete) {
+        stopping_ = true;
+        // Let what is queued leave first: the last "have" messages tell peers we are a seed.
+        asio::post(io_, [this] { runtime_.request_stop(); });
+    }
+}
+
+asio::awaitable<void> TorrentClient::tick_loop(net::Task& task) {
+    asio::steady_timer timer(io_);
+    auto guard = task.on_interrupt([&timer] { timer.cancel(); });
+    auto next_progress = Clock::now();
+    if (session_.complete()) {
+        if (options_.on_complete) {
+            options_.on_complete();
+        }
+        stop_when_done();
+    }
+    while (!task.draining()) {
+        const auto now = Clock::now();
+        session_.tick(now);
+        for (auto& [key, c] : connections_) {
+            if (c->write_started && now - *c->write_started > options_.write_timeout) {
+                if (options_.on_note) {
+                    options_.on_note(c->address + ": a write waited too long: closing");
+                }
+                c->close();
+            }
+        }
+        dispatch();
+        {
+            std::lock_guard lock(stats_mutex_);
+            stats_ = session_.stats(now);
+        }
+        if (now >= next_progress) {
+            next_progress = now + std::chrono::seconds(1);
+            if (options_.on_progress) {
+                options_.on_progress(session_.stats(now));
+            }
+        }
+        timer.expires_after(kTick);
+        task.set_idle(true);
+        co_await timer.async_wait(net::as_tuple_awaitable);
+        task.set_idle(false);
+    }
+}
+
+}  // namespace l7::p2p
