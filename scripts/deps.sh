@@ -38,9 +38,14 @@ packages=(
   # BitTorrent: reference .torrent writers and readers (mktorrent, transmission-create/show),
   # and real peers for l7's tracker and seed (transmission-daemon, aria2c, python3-libtorrent).
   mktorrent transmission-cli transmission-daemon aria2 python3-libtorrent
-  # npm, for the one peer Debian does not package: webtorrent's bittorrent-tracker (below)
-  nodejs npm
+  # node, for the one peer Debian does not package: webtorrent's bittorrent-tracker (below)
+  nodejs
 )
+# npm too, unless a nodejs that brings its own (NodeSource's conflicts with Debian's npm) is
+# there already.
+if ! command -v npm >/dev/null; then
+  packages+=(npm)
+fi
 
 # npm packages, into a cache directory of their own (tests look there): bittorrent-tracker 9,
 # a second tracker (HTTP and UDP) that l7's announces are checked against. Version 11 needs a

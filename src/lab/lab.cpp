@@ -121,12 +121,12 @@ int run_lab(const Topology& topology, const RunOptions& options, trace::Tracer& 
             find_service_kind(e.kind)->start(runtime, HostPort{e.address, e.port},
                                              e.service->settings, tracer, context);
         } catch (const std::exception& ex) {
-            out << "  FAIL " << std::left << std::setw(24) << e.host << std::setw(15) << e.kind
+            out << "  FAIL " << std::left << std::setw(24) << e.host << std::setw(16) << e.kind
                 << endpoint_text(e) << ": " << ex.what() << "\n";
             out << "l7 lab: a service could not start; stopping.\n";
             return 1;
         }
-        out << "  up   " << std::left << std::setw(24) << e.host << std::setw(15) << e.kind
+        out << "  up   " << std::left << std::setw(24) << e.host << std::setw(16) << e.kind
             << endpoint_text(e) << "\n";
         out.flush();
     }
@@ -173,7 +173,7 @@ int run_lab(const Topology& topology, const RunOptions& options, trace::Tracer& 
         const HostPort ep{e.address, e.port};
         auto result = kind->probe_in_lab ? kind->probe_in_lab(ep, e.service->settings, context)
                                          : kind->probe(ep, e.service->settings);
-        out << (result ? "PASS " : "FAIL ") << std::left << std::setw(24) << e.host << std::setw(15)
+        out << (result ? "PASS " : "FAIL ") << std::left << std::setw(24) << e.host << std::setw(16)
             << e.kind << std::setw(24) << endpoint_text(e) << ' '
             << (result ? *result : result.error().message) << "\n";
         out.flush();

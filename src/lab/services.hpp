@@ -55,6 +55,9 @@ ServiceKind http_service();
 ServiceKind mail_service();
 // The FTP server kind: anonymous read-only area, a writable area per user (lab/ftp_service.cpp).
 ServiceKind ftp_service();
+// The BitTorrent tracker and seed kinds (lab/torrent_service.cpp).
+ServiceKind torrent_tracker_service();
+ServiceKind torrent_seed_service();
 const ServiceKind* find_service_kind(const std::string& name);
 
 }  // namespace l7::lab

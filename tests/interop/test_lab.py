@@ -68,7 +68,10 @@ def default_services(dns_port):
             [(h, a, "mail", "tcp", smtp_port) for h, a in MAIL_HOSTS] +
             [(h, a, "ftp", "tcp", ftp_port) for h, a in MAIL_HOSTS if h == "hamburger.edu"] +
             [(h, a, "dns", "udp+tcp", dns_port) for h, a in DNS_HOSTS] +
-            [("resolver.isp.net", RESOLVER, "dns-resolver", "udp+tcp", dns_port)])
+            [("resolver.isp.net", RESOLVER, "dns-resolver", "udp+tcp", dns_port)] +
+            [(h, a, "torrent-seed", "tcp", 6881) for h, a in HTTP_HOSTS
+             if h in ("gaia.cs.umass.edu", "cis.poly.edu")] +
+            [("networkutopia.com", "127.10.0.5", "torrent-tracker", "udp+tcp", 6969)])
 
 
 def dns_port_of(lab_output):
@@ -128,7 +131,7 @@ class LabTest(l7test.TestCase):
         gaia = config["host"][0]
         self.assertEqual(
             [(s["kind"], s["port"]) for s in gaia["service"]],
-            [(k, p) for k, _, p in GAIA_SERVICES] + [("http", 80)],
+            [(k, p) for k, _, p in GAIA_SERVICES] + [("http", 80), ("torrent-seed", 6881)],
         )
         path = self.write("lab.toml", cp.stdout)
         checked = run_l7(["lab", "--check", "--config", path])
@@ -200,22 +203,27 @@ class LabTest(l7test.TestCase):
             rows.append(line.split())
         http_port = str(dns_port_of(out) - 53 + 80)
         self.assertEqual(
-            [(r[0], r[1], r[2], r[-2], r[-1]) for r in rows[:4]],
+            [(r[0], r[1], r[2], r[-2], r[-1]) for r in rows[:5]],
             [("gaia.cs.umass.edu", GAIA, str(port), proto, kind)
              for kind, proto, port in GAIA_SERVICES] +
-            [("gaia.cs.umass.edu", GAIA, http_port, "tcp", "http")],
+            [("gaia.cs.umass.edu", GAIA, http_port, "tcp", "http"),
+             ("gaia.cs.umass.edu", GAIA, "6881", "tcp", "torrent-seed")],
         )
-        # hamburger.edu (web, mail, ftp), crepes.fr (mail), networkutopia.com, cis.poly.edu.
-        self.assertEqual([(r[0], r[1]) for r in rows[4:10]],
-                         [HOSTS[1], HOSTS[1], HOSTS[1], HOSTS[2], HOSTS[3], HOSTS[4]])
-        self.assertEqual([r[-1] for r in rows[4:10]],
-                         ["http", "mail", "ftp", "mail", "http", "http"])
-        self.assertEqual([(r[0], r[1], r[-2], r[-1]) for r in rows[10:-1]],
+        # hamburger.edu (web, mail, ftp), crepes.fr (mail), networkutopia.com (web, the
+        # BitTorrent tracker), cis.poly.edu (web, a seed).
+        self.assertEqual([(r[0], r[1]) for r in rows[5:13]],
+                         [HOSTS[1], HOSTS[1], HOSTS[1], HOSTS[2], HOSTS[3], HOSTS[3], HOSTS[4],
+                          HOSTS[4]])
+        self.assertEqual([r[-1] for r in rows[5:13]],
+                         ["http", "mail", "ftp", "mail", "http", "torrent-tracker", "http",
+                          "torrent-seed"])
+        self.assertEqual([(r[0], r[1], r[-2], r[-1]) for r in rows[13:-1]],
                          [(h, a, "udp+tcp", "dns") for h, a in DNS_HOSTS])
         self.assertEqual((rows[-1][0], rows[-1][1], rows[-1][-2], rows[-1][-1]),
                          ("resolver.isp.net", RESOLVER, "udp+tcp", "dns-resolver"))
         self.assertEqual([r[0] for r in rows],
-                         [h for h, _ in HOSTS[:1] * 4 + HOSTS[1:2] * 3 + HOSTS[2:]])
+                         [h for h, _ in HOSTS[:1] * 5 + HOSTS[1:2] * 3 + HOSTS[2:3] +
+                          HOSTS[3:4] * 2 + HOSTS[4:5] * 2 + HOSTS[5:]])
 
         # The DNS hierarchy answers a real client (dig) the way the course draws it: the root
         # refers to edu, edu to umass.edu, whose servers (primary and secondary) answer.

@@ -278,13 +278,14 @@ AnnounceOutcome Announcer::announce(AnnounceEvent event, std::chrono::millisecon
 void Announcer::run() {
     AnnounceEvent event = AnnounceEvent::started;
     bool was_complete = options_.stats && options_.stats().bytes_left == 0;
-    std::chrono::seconds retry = 15s;
+    // A tracker that does not answer is tried again soon, then less and less often.
+    std::chrono::seconds retry = 2s;
     for (;;) {
         const AnnounceOutcome outcome = announce(event, options_.timeout);
         std::chrono::nanoseconds wait;
         if (outcome.ok) {
             event = AnnounceEvent::none;
-            retry = 15s;
+            retry = 2s;
             if (options_.on_peers && !outcome.peers.empty()) {
                 options_.on_peers(outcome.peers);
             }

@@ -282,14 +282,16 @@ void TorrentClient::dispatch() {
                     options_.on_fatal(a.text);
                 }
                 stopping_ = true;
-                runtime_.request_stop();
+                if (options_.stop_runtime_when_done) {
+                    runtime_.request_stop();
+                }
                 break;
         }
     }
 }
 
 void TorrentClient::stop_when_done() {
-    if (!options_.seed_when_complete) {
+    if (!options_.seed_when_complete && options_.stop_runtime_when_done) {
         stopping_ = true;
         // Let what is queued leave first: the last "have" messages tell peers we are a seed.
         asio::post(io_, [this] { runtime_.request_stop(); });

@@ -30,6 +30,9 @@ struct TorrentClientOptions {
     std::optional<HostPort> listen;  // accept peers here (none: only outgoing connections)
     TorrentLimits limits;
     bool seed_when_complete = false;  // keep serving after the last piece
+    // Stop the runtime when done (complete and not seeding) or when the store fails; off for
+    // a client that shares its runtime (the lab's seeds).
+    bool stop_runtime_when_done = true;
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds write_timeout{60'000};
     // Called on the worker thread.
