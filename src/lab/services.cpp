@@ -119,8 +119,8 @@ ServiceKind udp_echo() {
 
 const std::vector<ServiceKind>& service_kinds() {
     static const std::vector<ServiceKind> kinds = {
-        udp_uppercase(),        tcp_uppercase(), udp_echo(),     dns_service(),
-        dns_resolver_service(), http_service(),  mail_service(), ftp_service(),
+        udp_uppercase(),           tcp_uppercase(),       udp_echo(),     dns_service(),
+        dns_resolver_service(),    http_service(),        mail_service(), ftp_service(),
         torrent_tracker_service(), torrent_seed_service()};
     return kinds;
 }
