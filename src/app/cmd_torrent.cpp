@@ -162,6 +162,7 @@ void register_torrent_commands(CLI::App& root, Context& ctx) {
     add_torrent_get(*torrent, ctx);
     add_torrent_seed(*torrent, ctx);
     add_torrent_tracker(*torrent, ctx);
+    add_torrent_experiment(*torrent, ctx);
 }
 
 }  // namespace l7::app

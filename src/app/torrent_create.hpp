@@ -21,6 +21,8 @@ void add_torrent_create(CLI::App& torrent_cmd, Context& context);
 // `l7 torrent get` and `l7 torrent seed` (torrent_get.cpp).
 void add_torrent_get(CLI::App& torrent_cmd, Context& context);
 void add_torrent_seed(CLI::App& torrent_cmd, Context& context);
+// `l7 torrent experiment` (torrent_experiment.cpp).
+void add_torrent_experiment(CLI::App& torrent_cmd, Context& context);
 // `l7 torrent tracker` (torrent_tracker.cpp).
 void add_torrent_tracker(CLI::App& torrent_cmd, Context& context);
 

@@ -26,8 +26,8 @@ std::string describe(const WireMessage& m) {
                    " length " + std::to_string(m.length);
             break;
         case MessageType::piece:
-            out += " piece " + std::to_string(m.index) + " offset " + std::to_string(m.begin) +
-                   " (" + std::to_string(m.payload.size()) + " bytes)";
+            out += " " + std::to_string(m.index) + " offset " + std::to_string(m.begin) + " (" +
+                   std::to_string(m.payload.size()) + " bytes)";
             break;
         case MessageType::bitfield:
             out += " (" + std::to_string(m.payload.size()) + " bytes)";
@@ -53,11 +53,16 @@ TorrentSession::TorrentSession(TorrentIdentity identity, PieceStore& store, Torr
       limits_(limits),
       random_(std::move(random)),
       picker_(identity_.layout, random_),
-      down_bucket_(limits.download_rate),
-      up_bucket_(limits.upload_rate) {
+      down_bucket_(limits.download_rate, limits.rate_burst),
+      up_bucket_(limits.upload_rate, limits.rate_burst) {
     for (std::size_t i = 0; i < have.size() && i < picker_.piece_count(); ++i) {
         if (have.get(i)) {
             picker_.we_have(static_cast<std::uint32_t>(i));
+        }
+    }
+    for (std::uint32_t i = 0; i < picker_.piece_count(); ++i) {
+        if (picker_.have().get(i)) {
+            have_bytes_ += identity_.layout.piece_size(i);
         }
     }
     down_.start(now);
@@ -103,8 +108,8 @@ std::optional<PeerKey> TorrentSession::add_peer(bool outgoing, std::string addre
     p.connected_at = p.last_received = p.last_sent = p.last_block = now;
     p.down.start(now);
     p.up.start(now);
-    p.down_bucket = TokenBucket(limits_.peer_download_rate);
-    p.up_bucket = TokenBucket(limits_.peer_upload_rate);
+    p.down_bucket = TokenBucket(limits_.peer_download_rate, limits_.rate_burst);
+    p.up_bucket = TokenBucket(limits_.peer_upload_rate, limits_.rate_burst);
     Peer& stored = peers_.emplace(key, std::move(p)).first->second;
     if (outgoing) {
         on_handshake(stored, now);  // ours goes first
@@ -123,6 +128,7 @@ void TorrentSession::on_handshake(Peer& p, TimePoint now) {
     h.info_hash = identity_.info_hash;
     h.peer_id = identity_.peer_id;
     std::string out = encode_handshake(h);
+    trace(p.key, "send handshake");
     if (!picker_.have().none()) {
         out += encode_bitfield(picker_.have().to_wire());
         trace(p.key, "send bitfield (" + std::to_string(picker_.have().count()) + " of " +
@@ -353,11 +359,13 @@ void TorrentSession::piece_complete(std::uint32_t piece, TimePoint now) {
         return;
     }
     picker_.piece_passed(piece);
+    have_bytes_ += identity_.layout.piece_size(piece);
     actions_.push_back({TorrentAction::Kind::piece_written, 0, piece, {}});
     const std::string have = encode_have(piece);
     for (auto& [key, p] : peers_) {
         if (!p.closing && p.handshake_done) {
             send(p, have, now);
+            trace(key, "send have " + std::to_string(piece));
             update_interest(p, now);
         }
     }
@@ -535,13 +543,7 @@ DownloadStats TorrentSession::stats(TimePoint now) const {
     DownloadStats s;
     s.piece_count = picker_.piece_count();
     s.pieces_have = static_cast<std::uint32_t>(picker_.have().count());
-    std::uint64_t have_bytes = 0;
-    for (std::uint32_t i = 0; i < s.piece_count; ++i) {
-        if (picker_.have().get(i)) {
-            have_bytes += identity_.layout.piece_size(i);
-        }
-    }
-    s.bytes_left = identity_.layout.total_length - have_bytes;
+    s.bytes_left = identity_.layout.total_length - have_bytes_;
     s.downloaded = downloaded_;
     s.uploaded = uploaded_;
     s.download_rate = down_.rate(now);

@@ -56,6 +56,9 @@ struct TorrentLimits {
     std::uint64_t upload_rate = 0;
     std::uint64_t peer_download_rate = 0;  // per peer
     std::uint64_t peer_upload_rate = 0;
+    // The buckets' depth in bytes (0: one second's worth). An experiment wants it small, so
+    // that a start with a full bucket does not beat the rate.
+    std::uint64_t rate_burst = 0;
     Duration handshake_timeout = std::chrono::seconds(20);
     Duration request_timeout = std::chrono::seconds(30);  // no block while requests are out
     Duration idle_timeout = std::chrono::minutes(3);      // nothing at all from the peer
@@ -188,6 +191,7 @@ class TorrentSession {
     TokenBucket down_bucket_, up_bucket_;
     RateMeter down_, up_;
     std::uint64_t downloaded_ = 0, uploaded_ = 0;
+    std::uint64_t have_bytes_ = 0;  // of the pieces we have
     PeerKey next_key_ = 1;
     std::vector<TorrentAction> actions_;
     bool trace_ = false;

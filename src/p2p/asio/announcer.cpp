@@ -238,6 +238,7 @@ Announcer::~Announcer() {
 }
 
 void Announcer::start() {
+    complete_at_start_ = complete();  // a seed never sends "completed"
     thread_ = std::thread([this] { run(); });
 }
 
@@ -275,14 +276,22 @@ AnnounceOutcome Announcer::announce(AnnounceEvent event, std::chrono::millisecon
     return last;
 }
 
+bool Announcer::complete() const {
+    return options_.stats && options_.stats().bytes_left == 0;
+}
+
 void Announcer::run() {
     AnnounceEvent event = AnnounceEvent::started;
-    bool was_complete = options_.stats && options_.stats().bytes_left == 0;
+    bool was_complete = complete_at_start_;
     // A tracker that does not answer is tried again soon, then less and less often.
     std::chrono::seconds retry = 2s;
     for (;;) {
         const AnnounceOutcome outcome = announce(event, options_.timeout);
         std::chrono::nanoseconds wait;
+        if (outcome.ok && event == AnnounceEvent::completed) {
+            std::lock_guard lock(mutex_);
+            completed_sent_ = true;
+        }
         if (outcome.ok) {
             event = AnnounceEvent::none;
             retry = 2s;
@@ -303,9 +312,9 @@ void Announcer::run() {
         while (!stopping_ && std::chrono::steady_clock::now() < until) {
             wake_.wait_for(lock, 1s);
             lock.unlock();
-            const bool complete = options_.stats && options_.stats().bytes_left == 0;
+            const bool now_complete = complete();
             lock.lock();
-            if (complete && !was_complete) {
+            if (now_complete && !was_complete) {
                 was_complete = true;
                 event = AnnounceEvent::completed;  // BEP 3: sent once, when it completes
                 break;
@@ -325,6 +334,11 @@ void Announcer::stop() {
     wake_.notify_all();
     if (thread_.joinable()) {
         thread_.join();
+    }
+    // A download that completed and ends at once has not told the tracker yet (BEP 3:
+    // "completed" is sent when the download completes).
+    if (!complete_at_start_ && !completed_sent_ && complete()) {
+        announce(AnnounceEvent::completed, std::chrono::milliseconds(2000));
     }
     // "stopped" lets the tracker drop us now rather than after its expiry; a short try only.
     announce(AnnounceEvent::stopped, std::chrono::milliseconds(2000));

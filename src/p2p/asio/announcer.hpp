@@ -67,6 +67,7 @@ class Announcer {
 
   private:
     void run();
+    bool complete() const;  // nothing left to download
     AnnounceOutcome announce(AnnounceEvent event, std::chrono::milliseconds timeout);
 
     AnnouncerOptions options_;
@@ -76,6 +77,8 @@ class Announcer {
     bool stopping_ = false;
     std::size_t current_ = 0;  // the tracker in use
     std::optional<std::string> tracker_id_;
+    bool complete_at_start_ = false;
+    bool completed_sent_ = false;
 };
 
 }  // namespace l7::p2p

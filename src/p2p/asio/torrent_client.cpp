@@ -15,7 +15,6 @@ namespace {
 
 using tcp = asio::ip::tcp;
 
-constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr auto kRedialDelay = std::chrono::seconds(60);
 
@@ -82,6 +81,7 @@ TorrentClient::TorrentClient(net::Runtime& runtime, TorrentIdentity identity, Pi
       session_(std::move(identity), store, options_.limits, make_random(), Clock::now(),
                std::move(have)) {
     session_.set_trace(static_cast<bool>(options_.on_trace));
+    stats_ = session_.stats(Clock::now());  // an announce may ask before the first tick
 }
 
 TorrentClient::~TorrentClient() = default;
@@ -236,7 +236,13 @@ asio::awaitable<void> TorrentClient::write_loop(std::shared_ptr<Connection> c, n
 }
 
 void TorrentClient::dispatch() {
-    for (TorrentAction& a : session_.take_actions()) {
+    std::vector<TorrentAction> actions = session_.take_actions();
+    if (!actions.empty()) {
+        // What the announcer reads: fresh after every step, also the last before a stop.
+        std::lock_guard lock(stats_mutex_);
+        stats_ = session_.stats(Clock::now());
+    }
+    for (TorrentAction& a : actions) {
         switch (a.kind) {
             case TorrentAction::Kind::send: {
                 const auto it = connections_.find(a.peer);
@@ -330,7 +336,7 @@ asio::awaitable<void> TorrentClient::tick_loop(net::Task& task) {
                 options_.on_progress(session_.stats(now));
             }
         }
-        timer.expires_after(kTick);
+        timer.expires_after(options_.tick);
         task.set_idle(true);
         co_await timer.async_wait(net::as_tuple_awaitable);
         task.set_idle(false);

@@ -35,6 +35,10 @@ struct TorrentClientOptions {
     bool stop_runtime_when_done = true;
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds write_timeout{60'000};
+    // How often the session's clock runs (choking, timeouts, and requests and uploads that
+    // waited for tokens). A rate-limited client's buckets must hold at least this much time
+    // of their rate, or the rate is not reached.
+    std::chrono::milliseconds tick{100};
     // Called on the worker thread.
     std::function<void(std::string_view line)> on_trace;    // --trace lines (peer-prefixed)
     std::function<void(std::string_view line)> on_note;     // connects, closes, errors
