@@ -23,6 +23,8 @@
 #include <thread>
 
 #include "core/secure_random.hpp"
+#include "http/asio/client.hpp"
+#include "http/url.hpp"
 #include "lab/services.hpp"
 #include "lab/state_dir.hpp"
 #include "p2p/asio/announcer.hpp"
@@ -241,6 +243,33 @@ Result<std::string> probe_seed(const HostPort& ep, const config::Table&) {
     return make_error(ec ? "no bitfield: " + ec.message() : "no bitfield");
 }
 
+// Without the lab around it: the tracker's status page answers.
+Result<std::string> probe_tracker_alone(const HostPort& ep, const config::Table&) {
+    auto url = http::parse_url("http://" + ep.host + ":" + std::to_string(ep.port) + "/");
+    if (!url) {
+        return url.error();
+    }
+    http::ClientRequest request;
+    request.url = *url;
+    http::ClientOptions options;
+    options.connect_timeout = std::chrono::seconds(5);
+    options.timeout = std::chrono::seconds(5);
+    std::string body;
+    options.on_body = [&body](std::string_view bytes) {
+        body.append(bytes.substr(0, 65536 - std::min<std::size_t>(body.size(), 65536)));
+        return true;
+    };
+    auto got = http::fetch(request, options);
+    if (!got) {
+        return make_error(got.error().message);
+    }
+    if (got->response.status != 200 || body.find("l7 tracker") == std::string::npos) {
+        return make_error("GET / answered " + std::to_string(got->response.status) +
+                          " without the status page");
+    }
+    return std::string("GET / 200, the status page");
+}
+
 // The check: ask the tracker for the seeds and download the sample from them.
 Result<std::string> probe_tracker(const HostPort& ep, const config::Table&, const StartContext&) {
     std::ifstream in(torrent_path(), std::ios::binary);
@@ -323,6 +352,7 @@ ServiceKind torrent_tracker_service() {
     k.summary = "BitTorrent tracker: HTTP and UDP announces, scrape, a status page";
     k.validate = validate_tracker;
     k.start = start_tracker;
+    k.probe = probe_tracker_alone;
     k.probe_in_lab = probe_tracker;
     return k;
 }

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <tuple>
 #include <utility>
 
 #include "core/staged_file.hpp"
@@ -82,6 +84,24 @@ std::optional<std::uint64_t> size_in_name(std::string_view name, std::string_vie
         v = v * 10 + static_cast<std::uint64_t>(base[i] - '0');
     }
     return v;
+}
+
+// Where a message comes in delivery order: names begin "SECONDS.M<micros>" (l7's and
+// Dovecot's), whose digits are not padded, so "1.M99999" sorts after "1.M100000" as text.
+// Other names come after those, by name.
+std::tuple<bool, std::uint64_t, std::uint64_t, std::string_view> delivery_key(
+    std::string_view name) {
+    std::uint64_t seconds = 0;
+    std::uint64_t micros = 0;
+    const char* end = name.data() + name.size();
+    auto [p, ec] = std::from_chars(name.data(), end, seconds);
+    if (ec == std::errc() && end - p > 2 && p[0] == '.' && p[1] == 'M') {
+        auto [q, ec2] = std::from_chars(p + 2, end, micros);
+        if (ec2 == std::errc() && q != p + 2) {
+            return {false, seconds, micros, name};
+        }
+    }
+    return {true, 0, 0, name};
 }
 
 }  // namespace
@@ -170,8 +190,9 @@ Result<std::vector<MaildirMessage>> Maildir::list() const {
             return Error{(root_ / sub).string() + ": cannot list: " + ec.message()};
         }
     }
-    std::sort(out.begin(), out.end(),
-              [](const MaildirMessage& a, const MaildirMessage& b) { return a.name < b.name; });
+    std::sort(out.begin(), out.end(), [](const MaildirMessage& a, const MaildirMessage& b) {
+        return delivery_key(a.name) < delivery_key(b.name);
+    });
     return out;
 }
 

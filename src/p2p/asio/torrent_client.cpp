@@ -89,21 +89,9 @@ TorrentClient::~TorrentClient() = default;
 std::optional<tcp::endpoint> TorrentClient::start() {
     std::optional<tcp::endpoint> bound;
     if (options_.listen) {
-        bound = runtime_.listen_tcp(
-            *options_.listen, [this](tcp::socket sock, net::Task& task) -> asio::awaitable<void> {
-                std::error_code ec;
-                const auto remote = sock.remote_endpoint(ec);
-                const std::string address = ec ? "?" : endpoint_text(remote);
-                if (session_.banned(address)) {
-                    co_return;  // the socket closes as it goes
-                }
-                const auto key = session_.add_peer(false, address, Clock::now());
-                if (!key) {
-                    co_return;  // at the peer limit
-                }
-                auto c = std::make_shared<Connection>(std::move(sock), *key, address);
-                co_await run_connection(c, task);
-            });
+        bound = runtime_.listen_tcp(*options_.listen, [this](tcp::socket sock, net::Task& task) {
+            return accepted(std::move(sock), task);
+        });
     }
     runtime_.worker(0).tasks.spawn([this](net::Task& task) { return tick_loop(task); });
     return bound;
@@ -127,6 +115,50 @@ void TorrentClient::add_peers(std::vector<std::string> addresses) {
 DownloadStats TorrentClient::stats() const {
     std::lock_guard lock(stats_mutex_);
     return stats_;
+}
+
+asio::awaitable<void> TorrentClient::accepted(tcp::socket sock, net::Task& task) {
+    if (&sock.get_executor().context() == &io_) {
+        co_await accept_peer(std::move(sock), task);
+        co_return;
+    }
+    // Accepted by another worker (a runtime with several threads, as the lab's): the session
+    // lives on worker 0 only, so the socket moves there.
+    std::error_code ec;
+    const auto protocol = sock.local_endpoint(ec).protocol();
+    if (ec) {
+        co_return;
+    }
+    const int fd = sock.release(ec);
+    if (ec) {
+        co_return;
+    }
+    asio::post(io_, [this, protocol, fd] {
+        runtime_.worker(0).tasks.spawn([this, protocol, fd](net::Task& t) {
+            tcp::socket moved(io_);
+            std::error_code assign_ec;
+            moved.assign(protocol, fd, assign_ec);
+            return accept_peer(std::move(moved), t);
+        });
+    });
+}
+
+asio::awaitable<void> TorrentClient::accept_peer(tcp::socket sock, net::Task& task) {
+    if (!sock.is_open()) {
+        co_return;
+    }
+    std::error_code ec;
+    const auto remote = sock.remote_endpoint(ec);
+    const std::string address = ec ? "?" : endpoint_text(remote);
+    if (stopping_ || session_.banned(address)) {
+        co_return;  // the socket closes as it goes
+    }
+    const auto key = session_.add_peer(false, address, Clock::now());
+    if (!key) {
+        co_return;  // at the peer limit
+    }
+    auto c = std::make_shared<Connection>(std::move(sock), *key, address);
+    co_await run_connection(c, task);
 }
 
 asio::awaitable<void> TorrentClient::connect_peer(std::string address, net::Task& task) {

@@ -70,6 +70,10 @@ class TorrentClient {
     asio::awaitable<void> run_connection(std::shared_ptr<Connection> c, net::Task& task);
     asio::awaitable<void> write_loop(std::shared_ptr<Connection> c, net::Task& task);
     asio::awaitable<void> connect_peer(std::string address, net::Task& task);
+    // A connection a listener accepted, on whichever worker: moved to worker 0.
+    asio::awaitable<void> accepted(asio::ip::tcp::socket sock, net::Task& task);
+    // An accepted connection, on worker 0 (where everything touching the session runs).
+    asio::awaitable<void> accept_peer(asio::ip::tcp::socket sock, net::Task& task);
     asio::awaitable<void> tick_loop(net::Task& task);
     void dispatch();
     void stop_when_done();

@@ -125,7 +125,9 @@ TEST(DefaultTopology, GaiaRunsTheSocketServices) {
     const Topology topo = load_topology(std::nullopt);
     ASSERT_FALSE(topo.hosts.empty());
     const Host& gaia = topo.hosts[0];
-    ASSERT_EQ(gaia.services.size(), 4u);  // and a web server, checked with the other sites
+    // And a web server (checked with the other sites) and a BitTorrent seed.
+    ASSERT_EQ(gaia.services.size(), 5u);
+    EXPECT_EQ(gaia.services[4].kind, "torrent-seed");
     EXPECT_EQ(gaia.services[0].kind, "udp-uppercase");
     EXPECT_EQ(gaia.services[0].port, 12000);
     EXPECT_EQ(gaia.services[1].kind, "tcp-uppercase");

@@ -150,6 +150,25 @@ TEST_F(MaildirTest, ListReadAndRemove) {
     EXPECT_FALSE(box.read(m[0], 1000));  // gone
 }
 
+TEST_F(MaildirTest, ListIsInDeliveryOrderWhateverTheDigitsOfTheMicroseconds) {
+    // Names are "SECONDS.M<micros>...", unpadded (l7's and Dovecot's): as text, M100000
+    // would come before M99999 and POP3 would number the messages out of order.
+    Maildir box(dir_ / "bob");
+    ASSERT_FALSE(box.create());
+    ASSERT_TRUE(box.deliver("a", "1764500001.M99999P1Q1.host,S=1"));
+    ASSERT_TRUE(box.deliver("b", "1764500001.M100000P1Q2.host,S=1"));
+    ASSERT_TRUE(box.deliver("c", "1764500002.M5P1Q3.host,S=1"));
+    ASSERT_TRUE(box.deliver("d", "999999999.M7P1Q4.host,S=1"));
+    auto listed = box.list();
+    ASSERT_TRUE(listed) << listed.error().message;
+    std::vector<std::string> names;
+    for (const auto& m : *listed) {
+        names.push_back(m.name.substr(0, m.name.find('P')));
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"999999999.M7", "1764500001.M99999",
+                                               "1764500001.M100000", "1764500002.M5"}));
+}
+
 TEST_F(MaildirTest, LongNamesGetAShortStableUid) {
     Maildir box(dir_ / "bob");
     ASSERT_FALSE(box.create());
