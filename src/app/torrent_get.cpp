@@ -11,6 +11,7 @@
 
 #include "app/cli.hpp"
 #include "app/torrent_create.hpp"
+#include "app/torrent_magnet.hpp"
 #include "core/log.hpp"
 #include "link/rate.hpp"
 #include "net/runtime.hpp"
@@ -75,14 +76,23 @@ std::string progress_line(const p2p::DownloadStats& s) {
     return line;
 }
 
+// --trace lines as "bittorrent" notes of the transcript; empty without --trace.
+std::function<void(std::string_view)> trace_sink(Context& ctx) {
+    if (!ctx.tracer.enabled()) {
+        return {};
+    }
+    return [&ctx](std::string_view line) {
+        trace::Record r;
+        r.time = std::chrono::system_clock::now();
+        r.protocol = "bittorrent";
+        r.direction = trace::Direction::note;
+        r.message = line;
+        ctx.tracer.write(r);
+    };
+}
+
 int run_peer(const PeerFlags& f, Context& ctx) {
     apply_common_options(f.common, ctx, true);
-    const std::string bytes = read_torrent_file(f.torrent);
-    auto meta = p2p::parse_metainfo(bytes);
-    if (!meta) {
-        throw UsageError(f.torrent + ": " + meta.error().message);
-    }
-    const p2p::TorrentInfo& info = meta->info;
     auto listen = parse_listen_address(f.listen);
     if (!listen) {
         throw UsageError("--listen: " + listen.error().message);
@@ -99,6 +109,42 @@ int run_peer(const PeerFlags& f, Context& ctx) {
             throw UsageError("--peer " + peer + ": give ADDRESS:PORT with an IP address");
         }
     }
+    const std::chrono::nanoseconds announce_interval =
+        f.announce_interval.empty() ? std::chrono::nanoseconds(0)
+                                    : parse_duration_option(f.announce_interval);
+
+    std::optional<p2p::Metainfo> meta;
+    std::vector<std::string> peers = f.peers;
+    if (is_magnet(f.torrent)) {
+        if (f.seed) {
+            throw UsageError("TORRENT: seeding needs the .torrent file, not a magnet link");
+        }
+        MagnetFetch job;
+        job.uri = f.torrent;
+        job.peers = f.peers;
+        job.use_trackers = !f.no_tracker;
+        job.listen = *listen;
+        job.max_peers = f.max_peers;
+        job.announce_interval = announce_interval;
+        job.quiet = f.common.quiet;
+        job.on_trace = trace_sink(ctx);
+        meta = fetch_magnet(job);
+        if (!meta) {
+            return 1;
+        }
+        // The link's own peers are good for the pieces too.
+        for (const std::string& peer : p2p::parse_magnet(f.torrent)->peers) {
+            peers.push_back(peer);
+        }
+    } else {
+        const std::string bytes = read_torrent_file(f.torrent);
+        auto parsed = p2p::parse_metainfo(bytes);
+        if (!parsed) {
+            throw UsageError(f.torrent + ": " + parsed.error().message);
+        }
+        meta = std::move(*parsed);
+    }
+    const p2p::TorrentInfo& info = meta->info;
 
     // Seeding: PATH is the data (the file, or the torrent's directory); its parent is where
     // the torrent's name lives. Getting: PATH is the directory to download into.
@@ -138,29 +184,14 @@ int run_peer(const PeerFlags& f, Context& ctx) {
                              std::to_string(info.piece_count()) + " pieces on disk");
 
     net::Runtime runtime({.threads = 1, .drain_deadline = std::chrono::seconds(3)});
-    p2p::TorrentIdentity identity;
-    identity.info_hash = info.info_hash;
-    identity.peer_id = p2p::make_peer_id();
-    identity.layout = *p2p::PieceLayout::make(info.total_length, info.piece_length);
-    for (std::uint32_t i = 0; i < info.piece_count(); ++i) {
-        identity.piece_hashes.push_back(info.piece_hash(i));
-    }
+    const p2p::TorrentIdentity identity = p2p::identity_for(info, p2p::make_peer_id());
     p2p::TorrentClientOptions options;
     options.listen = *listen;
     options.limits = limits;
     options.seed_when_complete = f.seed || f.seed_after_get;
     bool failed = false;
     bool done = have->all();
-    if (ctx.tracer.enabled()) {
-        options.on_trace = [&ctx](std::string_view line) {
-            trace::Record r;
-            r.time = std::chrono::system_clock::now();
-            r.protocol = "bittorrent";
-            r.direction = trace::Direction::note;
-            r.message = line;
-            ctx.tracer.write(r);
-        };
-    }
+    options.on_trace = trace_sink(ctx);
     options.on_note = [](std::string_view line) { log::info("torrent", std::string(line)); };
     options.on_progress = [&](const p2p::DownloadStats& s) {
         if (tty) {
@@ -201,7 +232,7 @@ int run_peer(const PeerFlags& f, Context& ctx) {
         log::info("torrent", "listening on tcp " + bound->address().to_string() + ":" +
                                  std::to_string(bound->port()) + " (bittorrent)");
     }
-    client.add_peers(f.peers);
+    client.add_peers(peers);
     std::unique_ptr<p2p::Announcer> announcer;
     if (!f.no_tracker && !meta->trackers().empty()) {
         p2p::AnnouncerOptions a;
@@ -213,13 +244,11 @@ int run_peer(const PeerFlags& f, Context& ctx) {
             a.local_address = bound->address().to_string();
         }
         a.stats = [&client] { return client.stats(); };
-        a.on_peers = [&client](std::vector<std::string> peers) {
-            client.add_peers(std::move(peers));
+        a.on_peers = [&client](std::vector<std::string> found) {
+            client.add_peers(std::move(found));
         };
         a.on_note = [](std::string_view line) { log::info("torrent", std::string(line)); };
-        if (!f.announce_interval.empty()) {
-            a.min_interval = parse_duration_option(f.announce_interval);
-        }
+        a.min_interval = announce_interval;
         announcer = std::make_unique<p2p::Announcer>(std::move(a));
         announcer->start();
     }
@@ -266,7 +295,8 @@ void add_peer_options(CLI::App& cmd, PeerFlags& f) {
 void add_torrent_get(CLI::App& torrent_cmd, Context& ctx) {
     auto f = std::make_shared<PeerFlags>();
     auto* cmd = torrent_cmd.add_subcommand("get", "Download a torrent from its swarm");
-    cmd->add_option("TORRENT", f->torrent, "The .torrent file")->required();
+    cmd->add_option("TORRENT", f->torrent, "The .torrent file, or a magnet link (magnet:?xt=...)")
+        ->required();
     cmd->add_option("-o,--output", f->path, "Download into this directory (default: here)");
     cmd->add_flag("--seed", f->seed_after_get, "Stay and seed once the download is complete");
     add_peer_options(*cmd, *f);
@@ -282,6 +312,12 @@ checked against its SHA-1 before it is written; a peer that sends bad data is dr
 banned. Uploads follow tit-for-tat: the 4 peers that send us the most are unchoked, each
 10 s, and one more at random every 30 s (the optimistic unchoke).
 
+A magnet link names the torrent by its info-hash alone: its info dictionary is fetched
+first from peers (BEP 9 metadata exchange over the BEP 10 extension protocol), from the
+link's x.pe peers, --peer, and the peers its tr= trackers name; it is used only once its
+SHA-1 equals the info-hash. A peer that gives metadata that does not match is dropped. The
+fetch gives up after 5 minutes without the metadata.
+
 A status line shows pieces, peers and rates on a terminal. --trace prints every message
 with each peer and every choke and unchoke with its reason.
 
@@ -291,6 +327,7 @@ when it is not or a file cannot be written, 2 for a usage error.
 Examples:
   l7 torrent get photos.torrent -o ~/Downloads
   l7 torrent get photos.torrent --peer 127.0.0.2:6881 --no-tracker --trace
+  l7 torrent get 'magnet:?xt=urn:btih:3b24...&tr=http%3A%2F%2F127.0.0.1%3A6969%2Fannounce'
   l7 torrent get big.torrent --download-rate 20mbit --upload-rate 8mbit --seed)");
     add_env_names(*cmd, "torrent");
     cmd->callback([f, &ctx] { ctx.action = [f, &ctx] { return run_peer(*f, ctx); }; });

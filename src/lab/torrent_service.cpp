@@ -112,17 +112,6 @@ fs::path torrent_path() {
     return lab_state_dir() / "torrent" / (std::string(kSampleName) + ".torrent");
 }
 
-p2p::TorrentIdentity identity_of(const p2p::TorrentInfo& info) {
-    p2p::TorrentIdentity id;
-    id.info_hash = info.info_hash;
-    id.peer_id = p2p::make_peer_id();
-    id.layout = *p2p::PieceLayout::make(info.total_length, info.piece_length);
-    for (std::uint32_t i = 0; i < info.piece_count(); ++i) {
-        id.piece_hashes.push_back(info.piece_hash(i));
-    }
-    return id;
-}
-
 // --- the tracker ------------------------------------------------------------------------------
 
 void validate_tracker(const config::Table& s) {
@@ -179,8 +168,8 @@ void start_seed(net::Runtime& rt, const HostPort& ep, const config::Table& s, tr
     options.seed_when_complete = true;
     options.stop_runtime_when_done = false;  // one service among many
     seed->client = std::make_unique<p2p::TorrentClient>(
-        rt, identity_of(meta->info), *seed->store, p2p::Bitfield(meta->info.piece_count(), true),
-        options);
+        rt, p2p::identity_for(meta->info, p2p::make_peer_id()), *seed->store,
+        p2p::Bitfield(meta->info.piece_count(), true), options);
     seed->client->start();
     p2p::AnnouncerOptions a;
     a.trackers = {"http://" + tracker.host + ":" + std::to_string(tracker.port) + "/announce"};
@@ -311,7 +300,7 @@ Result<std::string> probe_tracker(const HostPort& ep, const config::Table&, cons
     bool complete = false;
     p2p::TorrentClientOptions options;
     options.on_complete = [&complete] { complete = true; };
-    p2p::TorrentClient client(runtime, identity_of(info), **store,
+    p2p::TorrentClient client(runtime, p2p::identity_for(info, p2p::make_peer_id()), **store,
                               p2p::Bitfield(info.piece_count()), options);
     client.start();
     client.add_peers(announced.peers);

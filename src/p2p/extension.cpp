@@ -41,6 +41,28 @@ std::optional<std::uint8_t> ExtendedHandshake::extension_id(std::string_view nam
     return it->second;
 }
 
+std::string describe_extended_handshake(const ExtendedHandshake& handshake) {
+    std::string out;
+    const auto add = [&out](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
+    for (const auto& [name, id] : handshake.m) {
+        if (id != 0) {
+            add(name + " " + std::to_string(id));
+        }
+    }
+    if (handshake.metadata_size) {
+        add("metadata_size " + std::to_string(*handshake.metadata_size));
+    }
+    if (handshake.client) {
+        // The peer's words: only printable ASCII reaches a terminal.
+        std::string client;
+        for (const char c : *handshake.client) {
+            client += (c >= 0x20 && c < 0x7f) ? c : '?';
+        }
+        add("client " + client);
+    }
+    return out.empty() ? "no extensions" : out;
+}
+
 std::string encode_extended_handshake(const ExtendedHandshake& handshake) {
     BValue names = BValue::dict();
     for (const auto& [name, id] : handshake.m) {

@@ -70,6 +70,10 @@ std::string encode_extended_handshake(const ExtendedHandshake& handshake);
 // 1..65535), as they change nothing we rely on; keys we do not know are ignored (BEP 10).
 Result<ExtendedHandshake> decode_extended_handshake(std::string_view payload);
 
+// For --trace: "ut_metadata 3, metadata_size 5213, client libtorrent/2.0.8" (the extensions
+// it lists by name, then what else it says).
+std::string describe_extended_handshake(const ExtendedHandshake& handshake);
+
 // ---------------------------------------------------------------------------------------------
 // Metadata exchange (BEP 9)
 

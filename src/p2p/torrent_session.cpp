@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "p2p/extension.hpp"
+
 namespace l7::p2p {
 namespace {
 
@@ -45,6 +47,18 @@ std::string describe(const WireMessage& m) {
 }
 
 }  // namespace
+
+TorrentIdentity identity_for(const TorrentInfo& info, const PeerId& peer_id) {
+    TorrentIdentity id;
+    id.info_hash = info.info_hash;
+    id.peer_id = peer_id;
+    id.layout = *PieceLayout::make(info.total_length, info.piece_length);
+    for (std::uint32_t i = 0; i < info.piece_count(); ++i) {
+        id.piece_hashes.push_back(info.piece_hash(i));
+    }
+    id.metadata = info.raw_info;
+    return id;
+}
 
 TorrentSession::TorrentSession(TorrentIdentity identity, PieceStore& store, TorrentLimits limits,
                                Random random, TimePoint now, Bitfield have)
@@ -127,6 +141,7 @@ void TorrentSession::on_handshake(Peer& p, TimePoint now) {
     Handshake h;
     h.info_hash = identity_.info_hash;
     h.peer_id = identity_.peer_id;
+    h.set_extension_protocol(true);  // BEP 10, for ut_metadata (BEP 9)
     std::string out = encode_handshake(h);
     trace(p.key, "send handshake");
     if (!picker_.have().none()) {
@@ -186,6 +201,9 @@ void TorrentSession::receive(PeerKey key, std::string_view bytes, TimePoint now)
             trace(key,
                   "handshake from " + p->address + (client.empty() ? "" : " (" + client + ")"));
             on_handshake(*p, now);
+            if (p->decoder.handshake().extension_protocol()) {
+                send_extended_handshake(*p, now);
+            }
             continue;
         }
         on_message(*p, m, now);
@@ -196,8 +214,64 @@ void TorrentSession::receive(PeerKey key, std::string_view bytes, TimePoint now)
     }
 }
 
+// BEP 10: after the BitTorrent handshake (and our bitfield), the extensions we take: only
+// ut_metadata, and only when we can serve the info dictionary.
+void TorrentSession::send_extended_handshake(Peer& p, TimePoint now) {
+    ExtendedHandshake h;
+    if (!identity_.metadata.empty()) {
+        h.m.emplace(kUtMetadata, kOurUtMetadataId);
+        h.metadata_size = static_cast<std::uint32_t>(identity_.metadata.size());
+    }
+    h.reqq = static_cast<std::uint32_t>(limits_.max_peer_requests);
+    trace(p.key, "send extended handshake (" + describe_extended_handshake(h) + ")");
+    send(p, encode_extended(kExtendedHandshakeId, encode_extended_handshake(h)), now);
+}
+
+void TorrentSession::on_extended(Peer& p, const WireMessage& m, TimePoint now) {
+    if (m.extended_id == kExtendedHandshakeId) {
+        auto h = decode_extended_handshake(m.payload);
+        if (!h) {
+            trace(p.key, "recv extended handshake: ignored: " + h.error().message);
+            return;
+        }
+        p.ut_metadata = h->extension_id(kUtMetadata);
+        trace(p.key, "recv extended handshake (" + describe_extended_handshake(*h) + ")");
+        return;
+    }
+    if (m.extended_id != kOurUtMetadataId || identity_.metadata.empty()) {
+        trace(p.key, "recv " + describe(m) + ": an extension we did not offer, ignored");
+        return;
+    }
+    auto msg = decode_metadata_message(m.payload);
+    if (!msg) {
+        close(p, "bad ut_metadata message: " + msg.error().message);
+        return;
+    }
+    if (msg->type != MetadataMessageType::request) {
+        return;  // data and rejects answer requests; we send none
+    }
+    trace(p.key, "recv metadata request piece " + std::to_string(msg->piece));
+    if (!p.ut_metadata) {
+        return;  // it gave no id to answer under
+    }
+    const auto total = static_cast<std::uint32_t>(identity_.metadata.size());
+    const std::uint32_t length = metadata_piece_length(total, msg->piece);
+    // A peer that asks faster than it reads gets rejects, not a queue in our memory.
+    if (length == 0 || p.unflushed >= limits_.unflushed_mark) {
+        trace(p.key, "send metadata reject piece " + std::to_string(msg->piece));
+        send(p, encode_extended(*p.ut_metadata, encode_metadata_reject(msg->piece)), now);
+        return;
+    }
+    const std::string_view piece =
+        std::string_view(identity_.metadata)
+            .substr(std::size_t{msg->piece} * kMetadataPieceSize, length);
+    trace(p.key, "send metadata data piece " + std::to_string(msg->piece) + " (" +
+                     std::to_string(length) + " bytes)");
+    send(p, encode_extended(*p.ut_metadata, encode_metadata_data(msg->piece, total, piece)), now);
+}
+
 void TorrentSession::on_message(Peer& p, const WireMessage& m, TimePoint now) {
-    if (m.type != MessageType::piece) {
+    if (m.type != MessageType::piece && m.type != MessageType::extended) {
         trace(p.key, "recv " + describe(m));
     }
     switch (m.type) {
@@ -205,8 +279,10 @@ void TorrentSession::on_message(Peer& p, const WireMessage& m, TimePoint now) {
         case MessageType::port:
         case MessageType::suggest:
         case MessageType::allowed_fast:
-        case MessageType::extended:  // we announce no extension (BEP 10): nothing expected
         case MessageType::unknown:
+            return;
+        case MessageType::extended:
+            on_extended(p, m, now);
             return;
         case MessageType::choke:
             p.peer_choking = true;

@@ -29,8 +29,10 @@
 #include "core/time.hpp"
 #include "p2p/bitfield.hpp"
 #include "p2p/choker.hpp"
+#include "p2p/metainfo.hpp"
 #include "p2p/picker.hpp"
 #include "p2p/rate.hpp"
+#include "p2p/swarm_protocol.hpp"
 #include "p2p/types.hpp"
 #include "p2p/wire.hpp"
 
@@ -71,7 +73,14 @@ struct TorrentIdentity {
     PeerId peer_id{};  // ours
     PieceLayout layout;
     std::vector<Sha1> piece_hashes;  // one per piece
+    // The info dictionary's bytes, served to peers that fetch it by a magnet link (BEP 9);
+    // empty: we do not offer it.
+    std::string metadata;
 };
+
+// The identity of the torrent `info` describes, for a client with `peer_id` (and its info
+// dictionary offered to magnet-link peers).
+TorrentIdentity identity_for(const TorrentInfo& info, const PeerId& peer_id);
 
 struct PeerStats {
     PeerKey key = 0;
@@ -83,58 +92,26 @@ struct PeerStats {
     std::uint32_t pieces = 0;  // the peer has
 };
 
-struct DownloadStats {
-    std::uint32_t pieces_have = 0, piece_count = 0;
-    std::uint64_t bytes_left = 0;
-    std::uint64_t downloaded = 0, uploaded = 0;  // payload bytes, this session
-    double download_rate = 0, upload_rate = 0;
-    std::size_t peers = 0, seeds = 0;
-};
-
-struct TorrentAction {
-    enum class Kind {
-        send,           // bytes to the peer
-        close,          // close the peer's connection (text: why)
-        piece_written,  // piece `piece` verified and stored
-        complete,       // every piece verified and stored
-        trace,          // a line for --trace about the peer (0: the torrent)
-        error,          // the store failed: the download cannot go on (text: why)
-    };
-    Kind kind = Kind::trace;
-    PeerKey peer = 0;
-    std::uint32_t piece = 0;
-    std::string text;  // send: the bytes; close/trace/error: the sentence
-};
-
-class TorrentSession {
+class TorrentSession final : public SwarmProtocol {
   public:
     // `have`: the pieces already verified on disk (a resume's re-check); empty for none.
     TorrentSession(TorrentIdentity identity, PieceStore& store, TorrentLimits limits, Random random,
                    TimePoint now, Bitfield have = {});
 
-    // A new connection. Ours (`outgoing`) sends the handshake at once; a peer's is answered
-    // once its handshake names this torrent. Nullopt when the peer limit is reached (the
-    // driver closes it).
-    std::optional<PeerKey> add_peer(bool outgoing, std::string address, TimePoint now);
-    // Bytes read from the peer.
-    void receive(PeerKey peer, std::string_view bytes, TimePoint now);
-    // The driver wrote `bytes` of what was sent to the peer.
-    void flushed(PeerKey peer, std::size_t bytes, TimePoint now);
-    // The connection ended (the peer closed, an error, or after a close action).
-    void peer_closed(PeerKey peer, TimePoint now);
-    // Choking rounds, timeouts, keep-alives and rate-limited work: call every ~100 ms.
-    void tick(TimePoint now);
+    std::optional<PeerKey> add_peer(bool outgoing, std::string address, TimePoint now) override;
+    void receive(PeerKey peer, std::string_view bytes, TimePoint now) override;
+    void flushed(PeerKey peer, std::size_t bytes, TimePoint now) override;
+    void peer_closed(PeerKey peer, TimePoint now) override;
+    // Choking rounds, timeouts, keep-alives and rate-limited work.
+    void tick(TimePoint now) override;
+    std::vector<TorrentAction> take_actions() override;
 
-    // What to do, in order; the queue is emptied.
-    std::vector<TorrentAction> take_actions();
-
-    bool complete() const { return picker_.complete(); }
+    bool complete() const override { return picker_.complete(); }
     const Bitfield& have() const { return picker_.have(); }
-    DownloadStats stats(TimePoint now) const;
+    DownloadStats stats(TimePoint now) const override;
     std::vector<PeerStats> peers(TimePoint now) const;
-    // A peer id already banned, or ours: the driver need not connect to it again.
-    bool banned(const std::string& address) const;
-    void set_trace(bool on) { trace_ = on; }
+    bool banned(const std::string& address) const override;
+    void set_trace(bool on) override { trace_ = on; }
 
   private:
     struct Peer {
@@ -160,6 +137,8 @@ class TorrentSession {
         TokenBucket down_bucket, up_bucket;
         std::uint32_t bad_pieces = 0;
         bool closing = false;
+        // BEP 10: the id the peer wants ut_metadata messages under, from its handshake.
+        std::optional<std::uint8_t> ut_metadata;
     };
     struct Gathering {  // a piece's blocks until it is complete
         std::string data;
@@ -172,6 +151,8 @@ class TorrentSession {
     void on_handshake(Peer& p, TimePoint now);
     void on_message(Peer& p, const WireMessage& m, TimePoint now);
     void on_piece(Peer& p, const WireMessage& m, TimePoint now);
+    void on_extended(Peer& p, const WireMessage& m, TimePoint now);
+    void send_extended_handshake(Peer& p, TimePoint now);
     void piece_complete(std::uint32_t piece, TimePoint now);
     void update_interest(Peer& p, TimePoint now);
     void request_more(Peer& p, TimePoint now);

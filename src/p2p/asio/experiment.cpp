@@ -226,12 +226,7 @@ Result<double> run_p2p(const ExperimentParams& p, unsigned n) {
     if (!info) {
         return info.error();
     }
-    TorrentIdentity identity;
-    identity.info_hash = info->info_hash;
-    identity.layout = *PieceLayout::make(info->total_length, info->piece_length);
-    for (std::uint32_t i = 0; i < info->piece_count(); ++i) {
-        identity.piece_hashes.push_back(info->piece_hash(i));
-    }
+    const TorrentIdentity identity = identity_for(*info, PeerId{});
 
     net::Runtime runtime({.threads = 1, .handle_signals = false});
     std::vector<std::unique_ptr<MemoryStore>> stores;

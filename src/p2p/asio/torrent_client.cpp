@@ -78,10 +78,20 @@ TorrentClient::TorrentClient(net::Runtime& runtime, TorrentIdentity identity, Pi
     : runtime_(runtime),
       io_(runtime.worker(0).io),
       options_(std::move(options)),
-      session_(std::move(identity), store, options_.limits, make_random(), Clock::now(),
-               std::move(have)) {
-    session_.set_trace(static_cast<bool>(options_.on_trace));
-    stats_ = session_.stats(Clock::now());  // an announce may ask before the first tick
+      session_(std::make_unique<TorrentSession>(std::move(identity), store, options_.limits,
+                                                make_random(), Clock::now(), std::move(have))) {
+    session_->set_trace(static_cast<bool>(options_.on_trace));
+    stats_ = session_->stats(Clock::now());  // an announce may ask before the first tick
+}
+
+TorrentClient::TorrentClient(net::Runtime& runtime, std::unique_ptr<SwarmProtocol> session,
+                             TorrentClientOptions options)
+    : runtime_(runtime),
+      io_(runtime.worker(0).io),
+      options_(std::move(options)),
+      session_(std::move(session)) {
+    session_->set_trace(static_cast<bool>(options_.on_trace));
+    stats_ = session_->stats(Clock::now());
 }
 
 TorrentClient::~TorrentClient() = default;
@@ -101,7 +111,7 @@ void TorrentClient::add_peers(std::vector<std::string> addresses) {
     asio::post(io_, [this, addresses = std::move(addresses)] {
         for (const std::string& address : addresses) {
             const auto wait = redial_after_.find(address);
-            if (stopping_ || dialing_.contains(address) || session_.banned(address) ||
+            if (stopping_ || dialing_.contains(address) || session_->banned(address) ||
                 (wait != redial_after_.end() && Clock::now() < wait->second)) {
                 continue;
             }
@@ -150,10 +160,10 @@ asio::awaitable<void> TorrentClient::accept_peer(tcp::socket sock, net::Task& ta
     std::error_code ec;
     const auto remote = sock.remote_endpoint(ec);
     const std::string address = ec ? "?" : endpoint_text(remote);
-    if (stopping_ || session_.banned(address)) {
+    if (stopping_ || session_->banned(address)) {
         co_return;  // the socket closes as it goes
     }
-    const auto key = session_.add_peer(false, address, Clock::now());
+    const auto key = session_->add_peer(false, address, Clock::now());
     if (!key) {
         co_return;  // at the peer limit
     }
@@ -199,7 +209,7 @@ asio::awaitable<void> TorrentClient::connect_peer(std::string address, net::Task
         redial_after_[address] = Clock::now() + kRedialDelay;
         co_return;
     }
-    const auto key = session_.add_peer(true, address, Clock::now());
+    const auto key = session_->add_peer(true, address, Clock::now());
     if (!key) {
         dialing_.erase(address);
         co_return;
@@ -234,12 +244,12 @@ asio::awaitable<void> TorrentClient::run_connection(std::shared_ptr<Connection> 
             }
             break;
         }
-        session_.receive(c->key, std::string_view(buffer.data(), n), Clock::now());
+        session_->receive(c->key, std::string_view(buffer.data(), n), Clock::now());
         dispatch();
     }
     c->close();
     connections_.erase(c->key);
-    session_.peer_closed(c->key, Clock::now());
+    session_->peer_closed(c->key, Clock::now());
     dispatch();
 }
 
@@ -262,17 +272,17 @@ asio::awaitable<void> TorrentClient::write_loop(std::shared_ptr<Connection> c, n
             c->close();
             break;
         }
-        session_.flushed(c->key, n, Clock::now());
+        session_->flushed(c->key, n, Clock::now());
         dispatch();
     }
 }
 
 void TorrentClient::dispatch() {
-    std::vector<TorrentAction> actions = session_.take_actions();
+    std::vector<TorrentAction> actions = session_->take_actions();
     if (!actions.empty()) {
         // What the announcer reads: fresh after every step, also the last before a stop.
         std::lock_guard lock(stats_mutex_);
-        stats_ = session_.stats(Clock::now());
+        stats_ = session_->stats(Clock::now());
     }
     for (TorrentAction& a : actions) {
         switch (a.kind) {
@@ -298,6 +308,12 @@ void TorrentClient::dispatch() {
                 if (options_.on_piece) {
                     options_.on_piece(a.piece);
                 }
+                break;
+            case TorrentAction::Kind::metadata:
+                if (options_.on_metadata) {
+                    options_.on_metadata(a.text);
+                }
+                stop_when_done();
                 break;
             case TorrentAction::Kind::complete:
                 if (options_.on_complete) {
@@ -340,7 +356,7 @@ asio::awaitable<void> TorrentClient::tick_loop(net::Task& task) {
     asio::steady_timer timer(io_);
     auto guard = task.on_interrupt([&timer] { timer.cancel(); });
     auto next_progress = Clock::now();
-    if (session_.complete()) {
+    if (session_->complete()) {
         if (options_.on_complete) {
             options_.on_complete();
         }
@@ -348,7 +364,7 @@ asio::awaitable<void> TorrentClient::tick_loop(net::Task& task) {
     }
     while (!task.draining()) {
         const auto now = Clock::now();
-        session_.tick(now);
+        session_->tick(now);
         for (auto& [key, c] : connections_) {
             if (c->write_started && now - *c->write_started > options_.write_timeout) {
                 if (options_.on_note) {
@@ -360,12 +376,12 @@ asio::awaitable<void> TorrentClient::tick_loop(net::Task& task) {
         dispatch();
         {
             std::lock_guard lock(stats_mutex_);
-            stats_ = session_.stats(now);
+            stats_ = session_->stats(now);
         }
         if (now >= next_progress) {
             next_progress = now + std::chrono::seconds(1);
             if (options_.on_progress) {
-                options_.on_progress(session_.stats(now));
+                options_.on_progress(session_->stats(now));
             }
         }
         timer.expires_after(options_.tick);

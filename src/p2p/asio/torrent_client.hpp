@@ -1,6 +1,7 @@
 #pragma once
 // One torrent on the wire (`l7 torrent get`, `l7 torrent seed`): the driver of a
-// TorrentSession on one worker of a net::Runtime. It accepts peers on a listening address,
+// TorrentSession (or, for a magnet link's first step, a MetadataSession) on one worker of a
+// net::Runtime. It accepts peers on a listening address,
 // connects to peers it is given (by a tracker or by hand), carries each connection's bytes
 // to the session and the session's bytes to the connection, runs the session's tick every
 // 100 ms, and stops the runtime when the download is complete (unless it is to seed on).
@@ -22,6 +23,7 @@
 
 #include "core/endpoint.hpp"
 #include "net/runtime.hpp"
+#include "p2p/metadata_session.hpp"
 #include "p2p/torrent_session.hpp"
 
 namespace l7::p2p {
@@ -46,11 +48,16 @@ struct TorrentClientOptions {
     std::function<void()> on_complete;
     std::function<void(std::uint32_t piece)> on_piece;     // a piece verified and stored
     std::function<void(const std::string& why)> on_fatal;  // the store failed
+    // A MetadataSession's result: the verified info dictionary (then the runtime stops).
+    std::function<void(const std::string& info)> on_metadata;
 };
 
 class TorrentClient {
   public:
     TorrentClient(net::Runtime& runtime, TorrentIdentity identity, PieceStore& store, Bitfield have,
+                  TorrentClientOptions options);
+    // Any swarm protocol, e.g. a MetadataSession.
+    TorrentClient(net::Runtime& runtime, std::unique_ptr<SwarmProtocol> session,
                   TorrentClientOptions options);
     ~TorrentClient();
     TorrentClient(const TorrentClient&) = delete;
@@ -81,7 +88,7 @@ class TorrentClient {
     net::Runtime& runtime_;
     asio::io_context& io_;
     TorrentClientOptions options_;
-    TorrentSession session_;
+    std::unique_ptr<SwarmProtocol> session_;
     std::map<PeerKey, std::shared_ptr<Connection>> connections_;
     std::set<std::string> dialing_;  // addresses being connected or connected (outgoing)
     // When an address may be dialled again after a connection to it failed or ended: a
