@@ -34,6 +34,7 @@ struct ExperimentFlags {
     std::string output = "experiment";
     bool only_p2p = false;
     bool only_client_server = false;
+    bool real_clock = false;
 };
 
 std::uint64_t bytes_per_second(const std::string& text, const char* option) {
@@ -151,6 +152,7 @@ int run_experiment(const ExperimentFlags& f, Context& ctx) {
     p.peer_counts = parse_peer_counts(f.peers);
     p.client_server = !f.only_p2p;
     p.p2p = !f.only_client_server;
+    p.scale_choker = !f.real_clock;
     const fs::path dir = f.output;
     fs::create_directories(dir);
 
@@ -200,6 +202,8 @@ void add_torrent_experiment(CLI::App& torrent_cmd, Context& ctx) {
                     "Directory for experiment.csv and experiment.png (default ./experiment)");
     cmd->add_flag("--p2p-only", f->only_p2p, "Run the P2P swarms only");
     cmd->add_flag("--client-server-only", f->only_client_server, "Run client-server only");
+    cmd->add_flag("--real-clock", f->real_clock,
+                  "Keep tit-for-tat's 10 s and 30 s periods unscaled (see below)");
     cmd->footer(
         R"(The course's question: how long does it take to give a file of F bytes to N peers?
 
@@ -214,7 +218,12 @@ u_s serves N downloaders that each read at most d_i; then one l7 seed uploading 
 l7 peers uploading at u_i and downloading at d_i, in one swarm (every peer also connected to
 the others). Each run lasts until the last peer has every piece. The defaults are the
 course's example (F = 1 GB, u_s = 80 Mbit/s, u_i = 8, d_i = 20, N = 10: 1000 s against
-500 s) with F scaled down 128 times, so the whole run takes a few minutes.
+500 s) with F scaled down 128 times, so the whole run takes a few minutes. Time is scaled
+with it: the choker's 10 s rounds, 30 s optimistic unchokes and 20 s rate window shrink by
+1 GB / F, so tit-for-tat turns as often during a run as it would at full size (without
+that, a run of seconds would end before the first rotation; --real-clock keeps them).
+The seed unchokes all N peers, as the bound's server sends to all at once (with only
+tit-for-tat's 4 + 1 slots, the downloads of those 5, d_i each, would cap what it sends).
 
 Writes experiment.csv (N, measured and bound times for both, P2P over its bound) and
 experiment.png (both measured curves beside the two bounds) into the output directory.

@@ -133,9 +133,8 @@ int run_peer(const PeerFlags& f, Context& ctx) {
             return 1;
         }
         // The link's own peers are good for the pieces too.
-        for (const std::string& peer : p2p::parse_magnet(f.torrent)->peers) {
-            peers.push_back(peer);
-        }
+        const auto link = p2p::parse_magnet(f.torrent);  // valid: fetch_magnet parsed it
+        peers.insert(peers.end(), link->peers.begin(), link->peers.end());
     } else {
         const std::string bytes = read_torrent_file(f.torrent);
         auto parsed = p2p::parse_metainfo(bytes);

@@ -67,6 +67,7 @@ TorrentSession::TorrentSession(TorrentIdentity identity, PieceStore& store, Torr
       limits_(limits),
       random_(std::move(random)),
       picker_(identity_.layout, random_),
+      choker_(limits.choker),
       down_bucket_(limits.download_rate, limits.rate_burst),
       up_bucket_(limits.upload_rate, limits.rate_burst) {
     for (std::size_t i = 0; i < have.size() && i < picker_.piece_count(); ++i) {
@@ -79,6 +80,8 @@ TorrentSession::TorrentSession(TorrentIdentity identity, PieceStore& store, Torr
             have_bytes_ += identity_.layout.piece_size(i);
         }
     }
+    down_ = RateMeter(limits_.rate_window);
+    up_ = RateMeter(limits_.rate_window);
     down_.start(now);
     up_.start(now);
     announced_complete_ = picker_.complete();
@@ -120,6 +123,8 @@ std::optional<PeerKey> TorrentSession::add_peer(bool outgoing, std::string addre
            outgoing ? WireDecoder::initiator(identity_.info_hash) : WireDecoder::receiver());
     p.decoder.set_piece_count(picker_.piece_count());
     p.connected_at = p.last_received = p.last_sent = p.last_block = now;
+    p.down = RateMeter(limits_.rate_window);
+    p.up = RateMeter(limits_.rate_window);
     p.down.start(now);
     p.up.start(now);
     p.down_bucket = TokenBucket(limits_.peer_download_rate, limits_.rate_burst);
@@ -208,6 +213,11 @@ void TorrentSession::receive(PeerKey key, std::string_view bytes, TimePoint now)
         }
         on_message(*p, m, now);
     }
+    // A peer that just became interested (or freed a slot) is answered now, not at the
+    // next tick.
+    if (const auto due = choker_.next_round(); due && *due <= now) {
+        choke_round(now);
+    }
     if (Peer* q = find(key)) {
         request_more(*q, now);
         serve(*q, now);
@@ -235,6 +245,7 @@ void TorrentSession::on_extended(Peer& p, const WireMessage& m, TimePoint now) {
             return;
         }
         p.ut_metadata = h->extension_id(kUtMetadata);
+        p.reqq = h->reqq;
         trace(p.key, "recv extended handshake (" + describe_extended_handshake(*h) + ")");
         return;
     }
@@ -473,10 +484,16 @@ void TorrentSession::request_more(Peer& p, TimePoint now) {
         return;
     }
     const std::size_t out = picker_.outstanding(p.key);
-    if (out >= limits_.pipeline) {
+    const double queue_seconds = std::chrono::duration<double>(limits_.request_queue_time).count();
+    const std::size_t most = std::max<std::size_t>(
+        1, p.reqq ? std::min<std::size_t>(*p.reqq, limits_.pipeline) : limits_.pipeline);
+    const auto depth = std::clamp<std::size_t>(
+        static_cast<std::size_t>(p.down.rate(now) * queue_seconds / kBlockSize),
+        std::min(limits_.min_pipeline, most), most);
+    if (out >= depth) {
         return;
     }
-    std::size_t room = limits_.pipeline - out;
+    std::size_t room = depth - out;
     // Each request reserves its bytes from the buckets: d_i and the torrent's cap hold
     // without stopping the socket.
     if (!down_bucket_.unlimited() || !p.down_bucket.unlimited()) {
@@ -604,9 +621,27 @@ void TorrentSession::tick(TimePoint now) {
     for (auto& [key, p] : peers_) {
         if (!p.closing) {
             request_more(p, now);
-            serve(p, now);
         }
     }
+    // Upload tokens that gathered since the last tick go round the peers, each tick starting
+    // after where the last one started: in key order, the first peers would take them all.
+    if (peers_.empty()) {
+        return;
+    }
+    auto start = peers_.upper_bound(serve_from_);
+    if (start == peers_.end()) {
+        start = peers_.begin();
+    }
+    serve_from_ = start->first;
+    auto it = start;
+    do {
+        if (!it->second.closing) {
+            serve(it->second, now);
+        }
+        if (++it == peers_.end()) {
+            it = peers_.begin();
+        }
+    } while (it != start);
 }
 
 std::vector<TorrentAction> TorrentSession::take_actions() {

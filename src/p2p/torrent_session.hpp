@@ -51,8 +51,17 @@ class PieceStore {
 
 struct TorrentLimits {
     std::size_t max_peers = 50;
-    std::size_t pipeline = 32;                // requests outstanding per peer (16 KiB each)
-    std::size_t max_peer_requests = 256;      // queued requests from one peer; more is a flood
+    // Requests outstanding per peer at most (16 KiB each; 2 MiB in flight keeps loopback
+    // and fast links busy), and never more than the peer says it queues (BEP 10 "reqq").
+    std::size_t pipeline = 128;
+    // Within that, a peer is sent about this much time's worth of what it delivers (at least
+    // min_pipeline): requests reserve download tokens, and a slow peer holding many would
+    // keep them from a fast one.
+    Duration request_queue_time = std::chrono::seconds(1);
+    std::size_t min_pipeline = 4;
+    // Requests from one peer we queue (and announce as our "reqq"); more is a flood.
+    // libtorrent sends up to 500 by default.
+    std::size_t max_peer_requests = 500;
     std::size_t unflushed_mark = 256 * 1024;  // serve a block only below this many bytes
     std::uint64_t download_rate = 0;          // bytes/s for the whole torrent, 0 = unlimited
     std::uint64_t upload_rate = 0;
@@ -66,6 +75,10 @@ struct TorrentLimits {
     Duration idle_timeout = std::chrono::minutes(3);      // nothing at all from the peer
     Duration keep_alive = std::chrono::seconds(90);       // send one after this much silence
     std::uint32_t bad_pieces_to_ban = 2;  // pieces failing their hash a peer contributed to
+    // Tit-for-tat's clock (10 s rounds, 30 s optimistic unchokes) and the window rates are
+    // measured over: a time-scaled experiment shortens them with the file.
+    ChokerConfig choker;
+    Duration rate_window = std::chrono::seconds(20);
 };
 
 struct TorrentIdentity {
@@ -139,6 +152,7 @@ class TorrentSession final : public SwarmProtocol {
         bool closing = false;
         // BEP 10: the id the peer wants ut_metadata messages under, from its handshake.
         std::optional<std::uint8_t> ut_metadata;
+        std::optional<std::uint32_t> reqq;  // how many requests it queues, if it said
     };
     struct Gathering {  // a piece's blocks until it is complete
         std::string data;
@@ -174,6 +188,7 @@ class TorrentSession final : public SwarmProtocol {
     std::uint64_t downloaded_ = 0, uploaded_ = 0;
     std::uint64_t have_bytes_ = 0;  // of the pieces we have
     PeerKey next_key_ = 1;
+    PeerKey serve_from_ = 0;  // the peer the last tick served first
     std::vector<TorrentAction> actions_;
     bool trace_ = false;
     bool announced_complete_ = false;

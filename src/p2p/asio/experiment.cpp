@@ -27,6 +27,7 @@ using Seconds = std::chrono::duration<double>;
 
 // The clients' clock: requests that waited for tokens go out this often.
 constexpr auto kTick = std::chrono::milliseconds(10);
+constexpr double kCourseFileSize = 1e9;  // the course's example: F = 1 GB
 
 // The buckets' depth: a few ticks of the rate (at least two blocks), enough to keep the rate
 // between ticks, and so little that a run does not start with free bytes worth counting.
@@ -259,11 +260,28 @@ Result<double> run_p2p(const ExperimentParams& p, unsigned n) {
         const auto bound = clients.back()->start();
         addresses.push_back("127.0.0.1:" + std::to_string(bound->port()));
     };
-    TorrentLimits seed_limits;
+    TorrentLimits scaled;
+    if (p.scale_choker) {
+        const double scale = std::max(1.0, kCourseFileSize / static_cast<double>(p.file_size));
+        const auto shrink = [scale](Duration d) {
+            return std::chrono::duration_cast<Duration>(d / scale);
+        };
+        scaled.choker.round_interval = shrink(scaled.choker.round_interval);
+        scaled.choker.optimistic_interval = shrink(scaled.choker.optimistic_interval);
+        scaled.choker.new_peer_age = shrink(scaled.choker.new_peer_age);
+        scaled.rate_window = shrink(scaled.rate_window);
+    }
+    TorrentLimits seed_limits = scaled;
+    // The bound's server splits u_s over all N at once; with tit-for-tat's 4 slots the seed
+    // could feed only 5 peers, whose downloads (d_i each) then cap what it sends.
+    seed_limits.choker.regular_slots = std::max<std::size_t>(n, seed_limits.choker.regular_slots);
     seed_limits.upload_rate = p.server_upload;
     seed_limits.rate_burst = burst_for(p.server_upload);
     add_client(true, seed_limits);
-    TorrentLimits peer_limits;
+    TorrentLimits peer_limits = scaled;
+    // Loopback has no delay to cover: a tenth of a second of each peer's rate keeps it busy,
+    // and deeper queues would hold download tokens (d_i) at slow peers while fast ones idle.
+    peer_limits.request_queue_time = std::chrono::milliseconds(100);
     peer_limits.upload_rate = p.peer_upload;
     peer_limits.download_rate = p.peer_download;
     peer_limits.rate_burst = burst_for(std::min(p.peer_upload, p.peer_download));

@@ -28,6 +28,11 @@ struct ExperimentParams {
     std::vector<unsigned> peer_counts = {1, 2, 4, 6, 8, 10};
     bool client_server = true;
     bool p2p = true;
+    // The run is the course's example (F = 1 GB) scaled down in size, so it is scaled down in
+    // time too: tit-for-tat's 10 s rounds, 30 s optimistic unchokes and 20 s rate window
+    // shrink by 1 GB / F (never grow), so the choker turns as often relative to the
+    // download as it would at full size. Off: the real clock, whatever F is.
+    bool scale_choker = true;
     // A run that has not finished by then fails (bounded: a bug must not hang the command).
     std::chrono::seconds run_deadline{600};
 };

@@ -171,7 +171,7 @@ TEST(TorrentSession, ARequestFloodIsDropped) {
     swarm.run(1s);  // the choker unchokes the only interested peer
     ASSERT_TRUE(swarm.saw(seed, TorrentAction::Kind::trace, "send unchoke"));
     std::string flood;
-    for (int i = 0; i < 300; ++i) {
+    for (std::size_t i = 0; i < TorrentLimits{}.max_peer_requests + 100; ++i) {
         flood += encode_request(0, 0, kBlockSize);
     }
     session.receive(key, flood, swarm.now());
