@@ -292,8 +292,11 @@ void PiecePicker::take_blocks(PeerKey key, Peer& peer, std::uint32_t piece, Pick
                               std::size_t max_new, std::vector<PickedBlock>& out) {
     Partial& part = partials_.at(piece);
     const bool endgame = reason == PickReason::endgame;
-    if (!endgame && part.unrequested == 0) {
+    if (!endgame && (part.unrequested == 0 || (part.owner && *part.owner != key))) {
         return;
+    }
+    if (!part.owner && from_one_peer_.contains(piece)) {
+        part.owner = key;
     }
     for (std::uint32_t b = 0; b < part.blocks.size() && out.size() < max_new; ++b) {
         Block& block = part.blocks[b];
@@ -482,6 +485,11 @@ void PiecePicker::release_all(PeerKey key) {
     }
     const auto outstanding = std::move(pit->second.outstanding);
     pit->second.outstanding.clear();
+    for (auto& [piece, part] : partials_) {
+        if (part.owner == key) {
+            part.owner.reset();  // choked or gone: another peer may finish it
+        }
+    }
     for (const std::uint64_t k : outstanding) {
         release_block(key, static_cast<std::uint32_t>(k >> 32),
                       static_cast<std::uint32_t>(k & 0xFFFFFFFF));
@@ -506,6 +514,7 @@ bool PiecePicker::piece_passed(std::uint32_t piece) {
     }
     partials_.erase(part);
     std::erase(started_order_, piece);
+    from_one_peer_.erase(piece);
     set_we_have(piece);
     return true;
 }
@@ -523,6 +532,11 @@ std::vector<PeerKey> PiecePicker::piece_failed(std::uint32_t piece) {
     std::erase(started_order_, piece);
     unrequested_ += layout_.block_count(piece);
     insert_fresh(piece);
+    if (contributors.size() > 1) {
+        from_one_peer_.insert(piece);
+    } else {
+        from_one_peer_.erase(piece);
+    }
     return {contributors.begin(), contributors.end()};
 }
 

@@ -137,7 +137,8 @@ class PiecePicker {
     // ---- hash check outcome of a complete piece (false / empty when it was not complete)
     bool piece_passed(std::uint32_t piece);
     // Every block of the piece is missing again; returns the peers that sent any of its
-    // blocks (ascending), so the session can ban the one that sent bad data.
+    // blocks (ascending), so the session can ban the one that sent bad data. When there
+    // were several, the piece's next fetch takes all its blocks from one peer.
     std::vector<PeerKey> piece_failed(std::uint32_t piece);
 
   private:
@@ -151,6 +152,10 @@ class PiecePicker {
         std::vector<Block> blocks;
         std::uint32_t received = 0;
         std::uint32_t unrequested = 0;  // blocks neither received nor requested
+        // A piece that failed with blocks from several peers is fetched again from one
+        // (outside the endgame), so that it either passes and shows which blocks were bad,
+        // or fails again with a lone contributor to ban.
+        std::optional<PeerKey> owner;
     };
     struct Peer {
         Bitfield has;
@@ -186,7 +191,8 @@ class PiecePicker {
     std::unordered_map<std::uint32_t, Partial> partials_;  // started, not yet passed
     std::vector<std::uint32_t> started_order_;             // partials_ keys, oldest first
     std::unordered_map<PeerKey, Peer> peers_;
-    std::uint64_t unrequested_ = 0;  // blocks missing and requested from no one
+    std::uint64_t unrequested_ = 0;          // blocks missing and requested from no one
+    std::set<std::uint32_t> from_one_peer_;  // failed pieces to fetch from one peer
 };
 
 }  // namespace l7::p2p

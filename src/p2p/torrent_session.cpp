@@ -400,8 +400,10 @@ void TorrentSession::on_piece(Peer& p, const WireMessage& m, TimePoint now) {
     Gathering& g = gathering_[block.piece];
     if (g.data.empty()) {
         g.data.resize(identity_.layout.piece_size(block.piece));
+        g.from.assign((g.data.size() + kBlockSize - 1) / kBlockSize, 0);
     }
     std::memcpy(g.data.data() + block.begin, m.payload.data(), m.payload.size());
+    g.from[block.begin / kBlockSize] = p.key;
     for (const CancelRequest& c : outcome.cancels) {
         if (Peer* other = find(c.peer)) {
             send(*other, encode_cancel(c.block.piece, c.block.begin, c.block.length), now);
@@ -414,27 +416,74 @@ void TorrentSession::on_piece(Peer& p, const WireMessage& m, TimePoint now) {
     }
 }
 
-void TorrentSession::piece_complete(std::uint32_t piece, TimePoint now) {
-    auto node = gathering_.extract(piece);
-    const std::string data = node.empty() ? std::string() : std::move(node.mapped().data);
-    if (sha1(data) != identity_.piece_hashes[piece]) {
-        const std::vector<PeerKey> contributors = picker_.piece_failed(piece);
-        trace(0, "piece " + std::to_string(piece) + " failed its SHA-1 check");
-        for (PeerKey key : contributors) {
-            Peer* p = find(key);
-            if (p == nullptr) {
-                continue;
-            }
-            // A lone contributor is the culprit; of several, each is suspect until it
-            // contributes to enough bad pieces.
-            if (contributors.size() == 1 || ++p->bad_pieces >= limits_.bad_pieces_to_ban) {
-                banned_.push_back(host_of(p->address));
-                close(*p, "sent data that failed the hash check of piece " + std::to_string(piece) +
-                              ": banned");
-            }
+void TorrentSession::ban(PeerKey key, const std::string& address, const std::string& why) {
+    banned_.push_back(host_of(address));
+    if (Peer* p = find(key)) {
+        close(*p, why + ": banned");
+    }
+}
+
+// A lone contributor is the culprit. Of several, each block is remembered with its hash and
+// its giver, to be judged when the piece passes (judge_suspects); a peer in too many failed
+// pieces is banned all the same.
+void TorrentSession::piece_failed(std::uint32_t piece, const Gathering& g) {
+    const std::vector<PeerKey> contributors = picker_.piece_failed(piece);
+    trace(0, "piece " + std::to_string(piece) + " failed its SHA-1 check");
+    const std::string why =
+        "sent data that failed the hash check of piece " + std::to_string(piece);
+    if (contributors.size() == 1) {
+        if (Peer* p = find(contributors.front())) {
+            ban(p->key, p->address, why);
         }
         return;
     }
+    std::vector<SuspectBlock>& suspects = suspects_[piece];
+    const std::size_t blocks = g.from.size();
+    for (std::size_t i = 0; i < blocks && suspects.size() < 4 * blocks; ++i) {
+        const Peer* p = find(g.from[i]);
+        if (p == nullptr) {
+            continue;
+        }
+        const auto begin = static_cast<std::uint32_t>(i * kBlockSize);
+        const std::string_view bytes = std::string_view(g.data).substr(begin, kBlockSize);
+        suspects.push_back({begin, p->key, p->address, sha1(bytes)});
+    }
+    for (PeerKey key : contributors) {
+        Peer* p = find(key);
+        if (p != nullptr && ++p->bad_pieces >= limits_.bad_pieces_to_ban) {
+            ban(key, p->address, why + " (and " + std::to_string(p->bad_pieces - 1) + " more)");
+        }
+    }
+}
+
+void TorrentSession::judge_suspects(std::uint32_t piece, std::string_view good) {
+    auto node = suspects_.extract(piece);
+    if (node.empty()) {
+        return;
+    }
+    for (const SuspectBlock& s : node.mapped()) {
+        if (sha1(good.substr(s.begin, kBlockSize)) != s.hash && !banned(s.address)) {
+            trace(0, "piece " + std::to_string(piece) + " passed: the block at " +
+                         std::to_string(s.begin) + " that " + s.address + " sent was wrong");
+            ban(s.peer, s.address,
+                "sent a wrong block of piece " + std::to_string(piece) + " (found when it passed)");
+        }
+    }
+}
+
+void TorrentSession::piece_complete(std::uint32_t piece, TimePoint now) {
+    auto node = gathering_.extract(piece);
+    if (node.empty()) {
+        picker_.piece_failed(piece);  // no bytes to check: fetch it again
+        return;
+    }
+    const Gathering& g = node.mapped();
+    const std::string& data = g.data;
+    if (sha1(data) != identity_.piece_hashes[piece]) {
+        piece_failed(piece, g);
+        return;
+    }
+    judge_suspects(piece, data);
     if (auto failed = store_.write_piece(piece, data)) {
         failed_ = true;
         actions_.push_back(

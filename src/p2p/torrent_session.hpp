@@ -74,7 +74,9 @@ struct TorrentLimits {
     Duration request_timeout = std::chrono::seconds(30);  // no block while requests are out
     Duration idle_timeout = std::chrono::minutes(3);      // nothing at all from the peer
     Duration keep_alive = std::chrono::seconds(90);       // send one after this much silence
-    std::uint32_t bad_pieces_to_ban = 2;  // pieces failing their hash a peer contributed to
+    // A peer that gave blocks to this many pieces that failed their hash, alongside other
+    // peers, is banned even if no later pass names it (the smart ban below usually does).
+    std::uint32_t bad_pieces_to_ban = 8;
     // Tit-for-tat's clock (10 s rounds, 30 s optimistic unchokes) and the window rates are
     // measured over: a time-scaled experiment shortens them with the file.
     ChokerConfig choker;
@@ -156,6 +158,15 @@ class TorrentSession final : public SwarmProtocol {
     };
     struct Gathering {  // a piece's blocks until it is complete
         std::string data;
+        std::vector<PeerKey> from;  // who gave each block
+    };
+    // A block of a piece that failed its hash, given by a peer among others: when the piece
+    // later passes, a block that differs from the good one names the liar (a "smart ban").
+    struct SuspectBlock {
+        std::uint32_t begin = 0;
+        PeerKey peer = 0;
+        std::string address;
+        Sha1 hash{};
     };
 
     Peer* find(PeerKey key);
@@ -168,6 +179,9 @@ class TorrentSession final : public SwarmProtocol {
     void on_extended(Peer& p, const WireMessage& m, TimePoint now);
     void send_extended_handshake(Peer& p, TimePoint now);
     void piece_complete(std::uint32_t piece, TimePoint now);
+    void piece_failed(std::uint32_t piece, const Gathering& g);
+    void judge_suspects(std::uint32_t piece, std::string_view good);
+    void ban(PeerKey key, const std::string& address, const std::string& why);
     void update_interest(Peer& p, TimePoint now);
     void request_more(Peer& p, TimePoint now);
     void serve(Peer& p, TimePoint now);
@@ -182,6 +196,7 @@ class TorrentSession final : public SwarmProtocol {
     Choker choker_;
     std::map<PeerKey, Peer> peers_;
     std::map<std::uint32_t, Gathering> gathering_;
+    std::map<std::uint32_t, std::vector<SuspectBlock>> suspects_;
     std::vector<std::string> banned_;  // addresses (without the port) of peers sent bad data
     TokenBucket down_bucket_, up_bucket_;
     RateMeter down_, up_;

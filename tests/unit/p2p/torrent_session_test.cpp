@@ -84,6 +84,29 @@ TEST(TorrentSession, APeerSendingCorruptDataIsBannedAndTheDownloadFinishes) {
     EXPECT_EQ(swarm.node(leech).store->data(), swarm.content());
 }
 
+// A liar and an honest seed both feed the same pieces: a failed piece has two contributors,
+// so neither is banned for it; it is fetched again from one peer, and then either fails with
+// the liar alone or passes and shows the liar's blocks wrong. Only the liar is banned.
+TEST(TorrentSession, ALiarAmongHonestPeersIsFoundWhenThePiecePasses) {
+    TorrentLimits slow;
+    slow.upload_rate = 128 * 1024;  // both stay busy, so pieces are shared between them
+    Swarm swarm(16 * kPieceLength);
+    const auto liar = swarm.add(true, slow);
+    swarm.node(liar).store->corrupt = true;
+    const auto honest = swarm.add(true, slow);
+    TorrentLimits one_at_a_time;  // each peer one block: a piece's two blocks come from both
+    one_at_a_time.pipeline = 1;
+    const auto leech = swarm.add(false, one_at_a_time);
+    swarm.connect(leech, liar);
+    swarm.connect(leech, honest);
+    swarm.done_when([&] { return swarm.node(leech).session->complete(); });
+    swarm.run(120s);
+    ASSERT_TRUE(swarm.node(leech).session->complete());
+    EXPECT_EQ(swarm.node(leech).store->data(), swarm.content());
+    EXPECT_TRUE(swarm.node(leech).session->banned("10.0.0.0:6881"));
+    EXPECT_FALSE(swarm.node(leech).session->banned("10.0.0.1:6881"));
+}
+
 TEST(TorrentSession, ADownloadRateLimitHolds) {
     TorrentLimits capped;
     capped.download_rate = 100 * 1024;  // bytes/s
