@@ -211,14 +211,11 @@ int run_peer(const PeerFlags& f, Context& ctx) {
         }
     };
     options.on_piece = [&](std::uint32_t) {
-        // Durable in steps, so a crash loses at most this much and the re-check finds the rest.
-        constexpr std::uint64_t kSyncEvery = 64 * 1024 * 1024;
-        if ((*store)->bytes_unsynced() >= kSyncEvery) {
-            if (auto error = (*store)->sync()) {
-                failed = true;
-                std::cerr << "l7 torrent: " << error->message << "\n";
-                runtime.request_stop();
-            }
+        // Written out in steps without waiting for the disk, so a crash loses little (the
+        // re-check finds the rest) and the sync at the end is short.
+        constexpr std::uint64_t kWritebackEvery = 64 * 1024 * 1024;
+        if ((*store)->bytes_unwritten() >= kWritebackEvery) {
+            (*store)->start_writeback();
         }
     };
     options.on_fatal = [&](const std::string& why) {

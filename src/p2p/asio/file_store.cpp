@@ -360,8 +360,20 @@ std::optional<Error> FileStore::write_piece(std::uint32_t piece, std::string_vie
             dirty_.push_back(s.file);
         }
         unsynced_ += s.length;
+        unwritten_ += s.length;
     }
     return std::nullopt;
+}
+
+void FileStore::start_writeback() {
+    for (std::size_t index : dirty_) {
+        const File& f = files_[index];
+        if (f.dirty && f.fd >= 0) {
+            // A hint: a failure here shows again, and is reported, at sync().
+            (void)::sync_file_range(f.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+        }
+    }
+    unwritten_ = 0;
 }
 
 std::optional<Error> FileStore::sync() {
@@ -377,6 +389,7 @@ std::optional<Error> FileStore::sync() {
     }
     dirty_.clear();
     unsynced_ = 0;
+    unwritten_ = 0;
     return first;
 }
 

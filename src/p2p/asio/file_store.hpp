@@ -15,9 +15,10 @@
 // fdatasync when it was written), so a 100 000-file torrent does not exhaust descriptors.
 //
 // Writes land in the page cache; sync() makes them durable (fdatasync of every file written
-// since the last sync). The driver calls it on completion, on stop, and whenever
-// bytes_unsynced() passes its mark, so that a crash loses little and a resume's re-check
-// finds the pieces that were announced.
+// since the last sync). The driver calls it on completion and on stop. On the way it calls
+// start_writeback() whenever bytes_unwritten() passes its mark: the kernel starts writing
+// without the event loop waiting for the disk, so a crash loses little (a resume's re-check
+// finds what is there) and the final sync has little left to do.
 //
 // Not thread-safe: one thread at a time (the torrent's worker, then the caller after it).
 
@@ -78,6 +79,11 @@ class FileStore : public PieceStore {
     std::optional<Error> sync();
     // Bytes written since the last sync().
     std::uint64_t bytes_unsynced() const { return unsynced_; }
+    // Asks the kernel to start writing what is dirty in the open files (sync_file_range
+    // SYNC_FILE_RANGE_WRITE: no wait for the disk, no durability promise).
+    void start_writeback();
+    // Bytes written since the last start_writeback() or sync().
+    std::uint64_t bytes_unwritten() const { return unwritten_; }
 
     // Reads every piece and compares it with its hash: the pieces already on disk (a
     // resume). A never-written region reads as zeros and fails, as it should; the pieces
@@ -120,6 +126,7 @@ class FileStore : public PieceStore {
     std::list<std::size_t> lru_;  // open files, most recently used first
     std::vector<std::size_t> dirty_;
     std::uint64_t unsynced_ = 0;
+    std::uint64_t unwritten_ = 0;
     std::optional<Error> pending_sync_error_;  // an evicted file's fdatasync failed
 };
 

@@ -395,8 +395,16 @@ TEST_F(FileStoreTest, SyncCountsAndClearsUnsyncedBytes) {
     EXPECT_EQ(store->bytes_unsynced(), 0u);
     ASSERT_FALSE(store->write_piece(1, piece_of(info, all, 1)));
     EXPECT_EQ(store->bytes_unsynced(), 16u);
+    EXPECT_EQ(store->bytes_unwritten(), 16u);
+    // A writeback is started, not waited for: the bytes still count as not durable.
+    store->start_writeback();
+    EXPECT_EQ(store->bytes_unwritten(), 0u);
+    EXPECT_EQ(store->bytes_unsynced(), 16u);
     EXPECT_FALSE(store->sync());
     EXPECT_EQ(store->bytes_unsynced(), 0u);
+    auto read = store->read(1, 0, 16);
+    ASSERT_TRUE(read);
+    EXPECT_EQ(*read, piece_of(info, all, 1));
 }
 
 TEST_F(FileStoreTest, ManyFilesAreOpenedOnDemandWithinTheBound) {
