@@ -220,7 +220,7 @@ void TorrentSession::receive(PeerKey key, std::string_view bytes, TimePoint now)
     }
     if (Peer* q = find(key)) {
         request_more(*q, now);
-        serve(*q, now);
+        serve_now(*q, now);
     }
 }
 
@@ -569,16 +569,19 @@ void TorrentSession::request_more(Peer& p, TimePoint now) {
     }
 }
 
-void TorrentSession::serve(Peer& p, TimePoint now) {
-    while (!p.requests_in.empty() && !p.am_choking && p.unflushed < limits_.unflushed_mark) {
+// Answers the peer's queued requests, at most `most` blocks; how many were sent.
+std::size_t TorrentSession::serve(Peer& p, TimePoint now, std::size_t most) {
+    std::size_t served = 0;
+    while (served < most && !p.requests_in.empty() && !p.am_choking &&
+           p.unflushed < limits_.unflushed_mark) {
         const BlockRequest b = p.requests_in.front();
         if (up_bucket_.available(now) < b.length || p.up_bucket.available(now) < b.length) {
-            return;  // the next tick serves it
+            return served;  // the next tick serves it
         }
         auto bytes = store_.read(b.piece, b.begin, b.length);
         if (!bytes || bytes->size() != b.length) {
             close(p, "cannot read piece " + std::to_string(b.piece) + " to serve it");
-            return;
+            return served;
         }
         p.requests_in.pop_front();
         up_bucket_.try_take(b.length, now);
@@ -589,13 +592,23 @@ void TorrentSession::serve(Peer& p, TimePoint now) {
         trace(p.key, "send piece " + std::to_string(b.piece) + " offset " +
                          std::to_string(b.begin) + " (" + std::to_string(b.length) + " bytes)");
         send(p, encode_piece(b.piece, b.begin, *bytes), now);
+        ++served;
+    }
+    return served;
+}
+
+void TorrentSession::serve_now(Peer& p, TimePoint now) {
+    // Under a torrent-wide upload cap, the tokens are shared out at the tick, a block per
+    // peer in turn; served here, they would go to whichever peer spoke first.
+    if (up_bucket_.unlimited()) {
+        serve(p, now);
     }
 }
 
 void TorrentSession::flushed(PeerKey key, std::size_t bytes, TimePoint now) {
     if (Peer* p = find(key)) {
         p->unflushed -= std::min(bytes, p->unflushed);
-        serve(*p, now);
+        serve_now(*p, now);
     }
 }
 
@@ -672,8 +685,9 @@ void TorrentSession::tick(TimePoint now) {
             request_more(p, now);
         }
     }
-    // Upload tokens that gathered since the last tick go round the peers, each tick starting
-    // after where the last one started: in key order, the first peers would take them all.
+    // Upload tokens that gathered since the last tick go round the peers a block at a time,
+    // each tick starting after where the last one started, so that each unchoked peer gets
+    // its share of a capped upload.
     if (peers_.empty()) {
         return;
     }
@@ -682,15 +696,18 @@ void TorrentSession::tick(TimePoint now) {
         start = peers_.begin();
     }
     serve_from_ = start->first;
-    auto it = start;
-    do {
-        if (!it->second.closing) {
-            serve(it->second, now);
-        }
-        if (++it == peers_.end()) {
-            it = peers_.begin();
-        }
-    } while (it != start);
+    for (bool any = true; any;) {
+        any = false;
+        auto it = start;
+        do {
+            if (!it->second.closing && serve(it->second, now, 1) > 0) {
+                any = true;
+            }
+            if (++it == peers_.end()) {
+                it = peers_.begin();
+            }
+        } while (it != start);
+    }
 }
 
 std::vector<TorrentAction> TorrentSession::take_actions() {

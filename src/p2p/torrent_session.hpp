@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -184,7 +185,9 @@ class TorrentSession final : public SwarmProtocol {
     void ban(PeerKey key, const std::string& address, const std::string& why);
     void update_interest(Peer& p, TimePoint now);
     void request_more(Peer& p, TimePoint now);
-    void serve(Peer& p, TimePoint now);
+    std::size_t serve(Peer& p, TimePoint now,
+                      std::size_t most = std::numeric_limits<std::size_t>::max());
+    void serve_now(Peer& p, TimePoint now);
     void choke_round(TimePoint now);
     void check_timeouts(TimePoint now);
 
