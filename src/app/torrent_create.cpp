@@ -26,6 +26,7 @@
 
 #include "core/log.hpp"
 #include "core/staged_file.hpp"
+#include "core/unique_fd.hpp"
 #include "l7/version.hpp"
 #include "p2p/metainfo.hpp"
 
@@ -188,22 +189,6 @@ Source scan(const std::string& arg, const p2p::MetainfoLimits& limits) {
 
 // --- hashing -------------------------------------------------------------------------------
 
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
-
 // Feeds every file's bytes to the builder, in order, in large reads; a file whose size
 // changed since the walk is an error (the torrent would not describe it).
 void hash_files(const Source& source, p2p::TorrentBuilder& builder) {
@@ -211,7 +196,7 @@ void hash_files(const Source& source, p2p::TorrentBuilder& builder) {
     std::string buf(kChunk, '\0');
     ProgressBar bar("hashing");
     for (const SourceFile& f : source.files) {
-        Fd fd(::open(f.disk.c_str(), O_RDONLY | O_CLOEXEC));
+        UniqueFd fd(::open(f.disk.c_str(), O_RDONLY | O_CLOEXEC));
         if (fd.get() < 0) {
             bar.finish();
             throw std::runtime_error(f.disk.string() + ": " + errno_text());

@@ -9,6 +9,7 @@
 
 #include "core/endpoint.hpp"
 #include "core/secure_random.hpp"
+#include "core/unique_fd.hpp"
 #include "http/asio/client.hpp"
 #include "http/url.hpp"
 #include "p2p/tracker_udp.hpp"
@@ -77,13 +78,8 @@ AnnounceOutcome announce_http(const std::string& tracker, const AnnounceRequest&
 
 // A UDP socket connected to the tracker, closed on scope exit.
 struct UdpSocket {
-    int fd = -1;
+    UniqueFd fd;
     AddressFamily family = AddressFamily::v4;
-    ~UdpSocket() {
-        if (fd >= 0) {
-            ::close(fd);
-        }
-    }
 };
 
 // One request and its answer (same transaction id), with BEP 15's doubling timeouts, but
@@ -95,7 +91,7 @@ Result<UdpResponse> udp_exchange(UdpSocket& sock, const std::string& packet,
     for (unsigned attempt = 0; attempt < attempts; ++attempt) {
         const auto wait =
             std::min<std::chrono::milliseconds>(timeout, udp_retry_timeout(attempt).value_or(15s));
-        if (::send(sock.fd, packet.data(), packet.size(), 0) < 0) {
+        if (::send(sock.fd.get(), packet.data(), packet.size(), 0) < 0) {
             return make_error(std::string("cannot send: ") + std::strerror(errno));
         }
         const auto deadline = std::chrono::steady_clock::now() + wait;
@@ -105,11 +101,11 @@ Result<UdpResponse> udp_exchange(UdpSocket& sock, const std::string& packet,
             if (left.count() <= 0) {
                 break;
             }
-            pollfd pfd{sock.fd, POLLIN, 0};
+            pollfd pfd{sock.fd.get(), POLLIN, 0};
             if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
                 continue;
             }
-            const ssize_t n = ::recv(sock.fd, buffer.data(), buffer.size(), 0);
+            const ssize_t n = ::recv(sock.fd.get(), buffer.data(), buffer.size(), 0);
             if (n < 0) {
                 return make_error(std::string("no answer: ") + std::strerror(errno));
             }
@@ -145,9 +141,9 @@ AnnounceOutcome announce_udp(const std::string& tracker, const AnnounceRequest& 
     }
     UdpSocket sock;
     sock.family = found->ai_family == AF_INET6 ? AddressFamily::v6 : AddressFamily::v4;
-    sock.fd = ::socket(found->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sock.fd.reset(::socket(found->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     bool bound = true;
-    if (sock.fd >= 0 && !local_address.empty()) {
+    if (sock.fd.valid() && !local_address.empty()) {
         // From our own address, as the HTTP announce does (see AnnouncerOptions).
         addrinfo local_hints{};
         local_hints.ai_family = found->ai_family;
@@ -155,13 +151,13 @@ AnnounceOutcome announce_udp(const std::string& tracker, const AnnounceRequest& 
         local_hints.ai_flags = AI_NUMERICHOST;
         addrinfo* local = nullptr;
         bound = ::getaddrinfo(local_address.c_str(), "0", &local_hints, &local) == 0 &&
-                local != nullptr && ::bind(sock.fd, local->ai_addr, local->ai_addrlen) == 0;
+                local != nullptr && ::bind(sock.fd.get(), local->ai_addr, local->ai_addrlen) == 0;
         if (local != nullptr) {
             ::freeaddrinfo(local);
         }
     }
-    const bool connected =
-        sock.fd >= 0 && bound && ::connect(sock.fd, found->ai_addr, found->ai_addrlen) == 0;
+    const bool connected = sock.fd.valid() && bound &&
+                           ::connect(sock.fd.get(), found->ai_addr, found->ai_addrlen) == 0;
     ::freeaddrinfo(found);
     if (!connected) {
         out.error = tracker + ": " + std::strerror(errno);

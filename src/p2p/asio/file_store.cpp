@@ -9,37 +9,15 @@
 #include <cstring>
 #include <utility>
 
+#include "core/unique_fd.hpp"
+
 namespace l7::p2p {
 
 namespace fs = std::filesystem;
 
 namespace {
 
-// A descriptor closed on every path out of a function.
-class Fd {
-  public:
-    explicit Fd(int fd = -1) : fd_(fd) {}
-    ~Fd() { reset(); }
-    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    Fd& operator=(Fd&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = std::exchange(o.fd_, -1);
-        }
-        return *this;
-    }
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-    void reset() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-        fd_ = -1;
-    }
-
-  private:
-    int fd_;
-};
+using Fd = UniqueFd;
 
 Error sys_error(const std::string& what, int err) {
     return make_error(what + ": " + std::strerror(err));
