@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -76,6 +78,25 @@ std::string progress_line(const p2p::DownloadStats& s) {
     return line;
 }
 
+// A port the system gives out now on `at`'s address (UsageError when that address cannot
+// be bound). It is free for the moment only; binding it again later is the caller's race.
+std::uint16_t free_tcp_port(const HostPort& at) {
+    asio::io_context io;
+    asio::ip::tcp::acceptor probe(io);
+    std::error_code ec;
+    const asio::ip::tcp::endpoint where(asio::ip::make_address(at.host, ec), 0);
+    if (!ec) {
+        probe.open(where.protocol(), ec);
+    }
+    if (!ec) {
+        probe.bind(where, ec);
+    }
+    if (ec) {
+        throw UsageError("--listen " + at.to_string() + ": " + ec.message());
+    }
+    return probe.local_endpoint().port();
+}
+
 // --trace lines as "bittorrent" notes of the transcript; empty without --trace.
 std::function<void(std::string_view)> trace_sink(Context& ctx) {
     if (!ctx.tracer.enabled()) {
@@ -113,6 +134,33 @@ int run_peer(const PeerFlags& f, Context& ctx) {
         f.announce_interval.empty() ? std::chrono::nanoseconds(0)
                                     : parse_duration_option(f.announce_interval);
 
+    // One peer id and one announcer for the whole download, a magnet link's metadata step
+    // included: the tracker sees one peer start, complete and stop.
+    const p2p::PeerId peer_id = p2p::make_peer_id();
+    PeerRelay relay;
+    std::unique_ptr<p2p::Announcer> announcer;
+    const auto start_announcer = [&](std::vector<std::string> trackers, const p2p::InfoHash& hash,
+                                     const HostPort& at) {
+        if (f.no_tracker || trackers.empty()) {
+            return;
+        }
+        p2p::AnnouncerOptions a;
+        a.trackers = std::move(trackers);
+        a.info_hash = hash;
+        a.peer_id = peer_id;
+        a.port = at.port;
+        if (at.is_address_literal() && at.host != "0.0.0.0" && at.host != "::") {
+            a.local_address = at.host;
+        }
+        a.stats = [&relay] { return relay.stats(); };
+        a.on_peers = [&relay](std::vector<std::string> found) { relay.add(std::move(found)); };
+        a.on_note = [](std::string_view line) { log::info("torrent", std::string(line)); };
+        a.min_interval = announce_interval;
+        announcer = std::make_unique<p2p::Announcer>(std::move(a));
+        announcer->start();
+    };
+
+    HostPort listen_at = *listen;
     std::optional<p2p::Metainfo> meta;
     std::vector<std::string> peers = f.peers;
     if (is_magnet(f.torrent)) {
@@ -120,21 +168,35 @@ int run_peer(const PeerFlags& f, Context& ctx) {
             throw UsageError("TORRENT: seeding needs the .torrent file, not a magnet link");
         }
         MagnetFetch job;
-        job.uri = f.torrent;
-        job.peers = f.peers;
-        job.use_trackers = !f.no_tracker;
-        job.listen = *listen;
+        job.link = parse_magnet_option(f.torrent);
+        for (const std::string& peer : job.link.peers) {
+            auto hp = parse_host_port(peer);
+            if (hp && hp->is_address_literal()) {
+                peers.push_back(peer);
+            } else {
+                log::warn("torrent", "magnet x.pe=" + peer + " ignored: not ADDRESS:PORT");
+            }
+        }
+        if ((f.no_tracker || job.link.trackers.empty()) && peers.empty()) {
+            throw UsageError(std::string("the magnet link names no tracker (tr=)") +
+                             (job.link.trackers.empty() ? "" : " that may be used (--no-tracker)") +
+                             " and no peer (x.pe=): give --peer ADDRESS:PORT");
+        }
+        // The tracker hears the port before the pieces' listener is bound: fix it now.
+        if (listen_at.port == 0) {
+            listen_at.port = free_tcp_port(listen_at);
+        }
+        start_announcer(job.link.trackers, job.link.info_hash, listen_at);
+        job.peer_id = peer_id;
+        job.peers = peers;
+        job.listen = listen_at;
         job.max_peers = f.max_peers;
-        job.announce_interval = announce_interval;
         job.quiet = f.common.quiet;
         job.on_trace = trace_sink(ctx);
-        meta = fetch_magnet(job);
+        meta = fetch_magnet(job, relay);
         if (!meta) {
             return 1;
         }
-        // The link's own peers are good for the pieces too.
-        const auto link = p2p::parse_magnet(f.torrent);  // valid: fetch_magnet parsed it
-        peers.insert(peers.end(), link->peers.begin(), link->peers.end());
     } else {
         const std::string bytes = read_torrent_file(f.torrent);
         auto parsed = p2p::parse_metainfo(bytes);
@@ -183,9 +245,9 @@ int run_peer(const PeerFlags& f, Context& ctx) {
                              std::to_string(info.piece_count()) + " pieces on disk");
 
     net::Runtime runtime({.threads = 1, .drain_deadline = std::chrono::seconds(3)});
-    const p2p::TorrentIdentity identity = p2p::identity_for(info, p2p::make_peer_id());
+    const p2p::TorrentIdentity identity = p2p::identity_for(info, peer_id);
     p2p::TorrentClientOptions options;
-    options.listen = *listen;
+    options.listen = listen_at;
     options.limits = limits;
     options.seed_when_complete = f.seed || f.seed_after_get;
     bool failed = false;
@@ -228,30 +290,17 @@ int run_peer(const PeerFlags& f, Context& ctx) {
         log::info("torrent", "listening on tcp " + bound->address().to_string() + ":" +
                                  std::to_string(bound->port()) + " (bittorrent)");
     }
-    client.add_peers(peers);
-    std::unique_ptr<p2p::Announcer> announcer;
-    if (!f.no_tracker && !meta->trackers().empty()) {
-        p2p::AnnouncerOptions a;
-        a.trackers = meta->trackers();
-        a.info_hash = info.info_hash;
-        a.peer_id = identity.peer_id;
-        a.port = bound ? bound->port() : 0;
-        if (bound && !bound->address().is_unspecified()) {
-            a.local_address = bound->address().to_string();
-        }
-        a.stats = [&client] { return client.stats(); };
-        a.on_peers = [&client](std::vector<std::string> found) {
-            client.add_peers(std::move(found));
-        };
-        a.on_note = [](std::string_view line) { log::info("torrent", std::string(line)); };
-        a.min_interval = announce_interval;
-        announcer = std::make_unique<p2p::Announcer>(std::move(a));
-        announcer->start();
+    relay.attach(&client);
+    relay.add(peers);  // through the relay: not the peers the metadata step banned
+    if (!announcer && bound) {
+        start_announcer(meta->trackers(), info.info_hash,
+                        HostPort{bound->address().to_string(), bound->port()});
     }
     runtime.run();
     if (announcer) {
         announcer->stop();
     }
+    relay.attach(nullptr);
     if (auto error = (*store)->sync()) {
         failed = true;
         std::cerr << "l7 torrent: " << error->message << "\n";

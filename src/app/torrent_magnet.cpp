@@ -12,7 +12,6 @@
 
 #include "core/log.hpp"
 #include "net/runtime.hpp"
-#include "p2p/asio/announcer.hpp"
 #include "p2p/asio/torrent_client.hpp"
 
 namespace l7::app {
@@ -30,39 +29,83 @@ bool is_magnet(std::string_view text) {
     return true;
 }
 
-std::optional<p2p::Metainfo> fetch_magnet(const MagnetFetch& job) {
-    auto link = p2p::parse_magnet(job.uri);
+namespace {
+
+std::string host_of(const std::string& address) {
+    const auto colon = address.rfind(':');
+    std::string host = colon == std::string::npos ? address : address.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    return host;
+}
+
+}  // namespace
+
+void PeerRelay::attach(p2p::TorrentClient* client) {
+    std::lock_guard lock(mutex_);
+    if (client_ != nullptr) {
+        last_ = client_->stats();
+    }
+    client_ = client;
+    if (client_ != nullptr && !waiting_.empty()) {
+        client_->add_peers(allowed(std::exchange(waiting_, {})));
+    }
+}
+
+void PeerRelay::add(std::vector<std::string> peers) {
+    std::lock_guard lock(mutex_);
+    peers = allowed(std::move(peers));
+    if (client_ != nullptr) {
+        client_->add_peers(std::move(peers));
+        return;
+    }
+    constexpr std::size_t kMostWaiting = 1000;  // a tracker's lists between the two steps
+    for (std::string& peer : peers) {
+        if (waiting_.size() < kMostWaiting) {
+            waiting_.push_back(std::move(peer));
+        }
+    }
+}
+
+void PeerRelay::ban_hosts(const std::vector<std::string>& hosts) {
+    std::lock_guard lock(mutex_);
+    banned_.insert(hosts.begin(), hosts.end());
+}
+
+p2p::DownloadStats PeerRelay::stats() {
+    std::lock_guard lock(mutex_);
+    if (client_ != nullptr) {
+        last_ = client_->stats();
+    }
+    return last_;
+}
+
+std::vector<std::string> PeerRelay::allowed(std::vector<std::string> peers) const {
+    std::erase_if(peers, [this](const std::string& p) { return banned_.contains(host_of(p)); });
+    return peers;
+}
+
+p2p::MagnetLink parse_magnet_option(std::string_view text) {
+    auto link = p2p::parse_magnet(text);
     if (!link) {
         throw UsageError(link.error().message);
     }
-    std::vector<std::string> trackers =
-        job.use_trackers ? link->trackers : std::vector<std::string>{};
-    std::vector<std::string> peers = job.peers;
-    for (const std::string& peer : link->peers) {
-        auto hp = parse_host_port(peer);
-        if (hp && hp->is_address_literal()) {
-            peers.push_back(peer);
-        } else {
-            log::warn("torrent", "magnet x.pe=" + peer + " ignored: not ADDRESS:PORT");
-        }
-    }
-    if (trackers.empty() && peers.empty()) {
-        throw UsageError(std::string("the magnet link names no tracker (tr=)") +
-                         (link->trackers.empty() ? "" : " that may be used (--no-tracker)") +
-                         " and no peer (x.pe=): give --peer ADDRESS:PORT");
-    }
+    return std::move(*link);
+}
+
+std::optional<p2p::Metainfo> fetch_magnet(const MagnetFetch& job, PeerRelay& relay) {
+    const p2p::MagnetLink& link = job.link;
     const std::string name =
-        link->display_name.empty() ? p2p::to_hex(link->info_hash) : link->display_name;
-    log::info("torrent", name + ": fetching the metadata (BEP 9) from " +
-                             std::to_string(peers.size()) + " peers and " +
-                             std::to_string(trackers.size()) + " trackers");
+        link.display_name.empty() ? p2p::to_hex(link.info_hash) : link.display_name;
+    log::info("torrent", name + ": fetching the metadata (BEP 9) from the peers the link, " +
+                             "--peer and its trackers name");
 
     net::Runtime runtime({.threads = 1, .drain_deadline = std::chrono::seconds(2)});
-    const p2p::PeerId peer_id = p2p::make_peer_id();
     p2p::MetadataLimits limits;
     limits.max_peers = job.max_peers;
     auto session =
-        std::make_unique<p2p::MetadataSession>(link->info_hash, peer_id, limits, Clock::now());
+        std::make_unique<p2p::MetadataSession>(link.info_hash, job.peer_id, limits, Clock::now());
     const p2p::MetadataSession& fetch = *session;
     std::optional<std::string> info_bytes;
 
@@ -82,7 +125,8 @@ std::optional<p2p::Metainfo> fetch_magnet(const MagnetFetch& job) {
     // Started without a listener: peers that find us before the download proper would
     // find nothing to take yet.
     client.start();
-    client.add_peers(peers);
+    client.add_peers(job.peers);
+    relay.attach(&client);
 
     // A magnet nobody answers must not wait for ever.
     asio::steady_timer deadline(runtime.worker(0).io, job.timeout);
@@ -94,30 +138,9 @@ std::optional<p2p::Metainfo> fetch_magnet(const MagnetFetch& job) {
         }
     });
 
-    std::unique_ptr<p2p::Announcer> announcer;
-    if (!trackers.empty()) {
-        p2p::AnnouncerOptions a;
-        a.trackers = trackers;
-        a.info_hash = link->info_hash;
-        a.peer_id = peer_id;
-        a.port = job.listen.port;
-        if (job.listen.is_address_literal() && job.listen.host != "0.0.0.0" &&
-            job.listen.host != "::") {
-            a.local_address = job.listen.host;
-        }
-        a.stats = [&client] { return client.stats(); };
-        a.on_peers = [&client](std::vector<std::string> found) {
-            client.add_peers(std::move(found));
-        };
-        a.on_note = [](std::string_view line) { log::info("torrent", std::string(line)); };
-        a.min_interval = job.announce_interval;
-        announcer = std::make_unique<p2p::Announcer>(std::move(a));
-        announcer->start();
-    }
     runtime.run();
-    if (announcer) {
-        announcer->stop();
-    }
+    relay.attach(nullptr);
+    relay.ban_hosts(fetch.banned_hosts());
     if (tty) {
         std::fprintf(stderr, "\r\033[K");
     }
@@ -143,9 +166,9 @@ std::optional<p2p::Metainfo> fetch_magnet(const MagnetFetch& job) {
                              " bytes from " + from + ", verified against the info-hash");
     p2p::Metainfo meta;
     meta.info = std::move(*info);
-    if (!link->trackers.empty()) {
-        meta.announce = link->trackers.front();
-        for (const std::string& tracker : link->trackers) {
+    if (!link.trackers.empty()) {
+        meta.announce = link.trackers.front();
+        for (const std::string& tracker : link.trackers) {
             meta.announce_list.push_back({tracker});  // BEP 12: one tier each, in order
         }
     }

@@ -333,13 +333,10 @@ DownloadStats MetadataSession::stats(TimePoint) const {
     DownloadStats s;
     s.piece_count = static_cast<std::uint32_t>(pieces_.size());
     s.pieces_have = complete() ? s.piece_count : received_;
-    // What a tracker hears as "left": never 0 before the end, which would make us a seed
-    // (and trackers give a seed no seeds).
+    // What a tracker hears as "left" while the pieces are still to come: never 0, which
+    // would say "completed" (and trackers give a seed no seeds).
     const std::uint64_t fetched = std::uint64_t{received_} * kMetadataPieceSize;
-    s.bytes_left =
-        complete() ? 0
-        : size_    ? std::max<std::uint64_t>(*size_ - std::min<std::uint64_t>(fetched, *size_), 1)
-                   : kMetadataPieceSize;
+    s.bytes_left = size_ && fetched < *size_ ? *size_ - fetched : kMetadataPieceSize;
     s.downloaded = downloaded_;
     for (const auto& [key, p] : peers_) {
         if (!p.closing && p.handshake_done) {

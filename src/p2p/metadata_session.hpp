@@ -47,7 +47,8 @@ class MetadataSession final : public SwarmProtocol {
     std::vector<TorrentAction> take_actions() override;
 
     bool complete() const override { return !metadata_.empty(); }
-    // pieces_have/piece_count: metadata pieces (0 of 0 until a peer names the size).
+    // pieces_have/piece_count: metadata pieces (0 of 0 until a peer names the size);
+    // bytes_left is never 0 (the file's pieces are still to come).
     DownloadStats stats(TimePoint now) const override;
     bool banned(const std::string& address) const override;
     void set_trace(bool on) override { trace_ = on; }
@@ -56,6 +57,8 @@ class MetadataSession final : public SwarmProtocol {
     const std::string& metadata() const { return metadata_; }
     // The peers that gave pieces of it: good ones to fetch the data from next.
     const std::vector<std::string>& givers() const { return givers_; }
+    // The addresses (without port) of peers that gave metadata not matching the info-hash.
+    const std::vector<std::string>& banned_hosts() const { return banned_; }
 
   private:
     struct Peer {

@@ -68,29 +68,33 @@ bool SwarmRegistry::evict_an_empty_torrent() {
     return false;
 }
 
+// For a seed, the leechers come first and seeds only fill what is left: a real seed has no
+// use for another, but a client that says left=0 while it fetches a magnet link's metadata
+// (aria2 does) needs to find one.
 std::vector<TrackerPeer> SwarmRegistry::choose_peers(const Torrent& t, const SwarmPeer& requester,
                                                      std::uint32_t count) {
-    std::vector<const SwarmPeer*> candidates;
     if (count == 0) {
         return {};
     }
+    std::vector<const SwarmPeer*> first, then;
     for (const auto& [address, peer] : t.peers) {
         if (address.family != requester.address.family || address == requester.address) {
             continue;
         }
-        if (requester.seed() && peer.seed()) {
-            continue;  // a seed has no use for another seed
-        }
-        candidates.push_back(&peer);
+        (requester.seed() && peer.seed() ? then : first).push_back(&peer);
     }
-    // A partial Fisher-Yates shuffle: the first `n` are a uniform random choice.
-    const std::size_t n = std::min<std::size_t>(count, candidates.size());
     std::vector<TrackerPeer> out;
-    out.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t j = i + static_cast<std::size_t>(next_random() % (candidates.size() - i));
-        std::swap(candidates[i], candidates[j]);
-        out.push_back(TrackerPeer{candidates[i]->address, candidates[i]->peer_id});
+    out.reserve(std::min<std::size_t>(count, first.size() + then.size()));
+    for (std::vector<const SwarmPeer*>* group : {&first, &then}) {
+        // A partial Fisher-Yates shuffle: the first `n` are a uniform random choice.
+        auto& candidates = *group;
+        const std::size_t n = std::min<std::size_t>(count - out.size(), candidates.size());
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t j =
+                i + static_cast<std::size_t>(next_random() % (candidates.size() - i));
+            std::swap(candidates[i], candidates[j]);
+            out.push_back(TrackerPeer{candidates[i]->address, candidates[i]->peer_id});
+        }
     }
     return out;
 }

@@ -83,9 +83,9 @@ class SwarmRegistry {
     // request's is used). The answer is a failure reason, or the interval, this torrent's
     // seed and leecher counts, and up to numwant peers (default_numwant, at most
     // max_numwant) of the requester's address family, chosen at random, never the requester,
-    // no seeds for a seed. stopped removes the peer and hands out none; completed counts once
-    // per peer; left = 0 makes a seed. Refusals: an unlisted torrent, port 0, a full
-    // tracker or a full swarm.
+    // for a seed the leechers first (seeds only fill the rest). stopped removes the peer and hands
+    // out none; completed counts once per peer; left = 0 makes a seed. Refusals: an unlisted
+    // torrent, port 0, a full tracker or a full swarm.
     AnnounceResponse announce(const AnnounceRequest& request, const PeerAddress& from,
                               TimePoint now);
 

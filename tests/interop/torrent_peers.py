@@ -21,195 +21,29 @@ in a loopback-only network namespace of its own (`ip netns`, deleted in tearDown
 peer on its own 127.0.0.x, plain TCP (no uTP, no encryption). Needs root (skipped otherwise);
 a test whose client is missing is skipped. The data is a 3 MiB random file in 256 KiB pieces;
 every download is compared byte for byte with it. Every wait is bounded. Bugs l7 still has
-are expectedFailure tests, each with a comment on what l7 did and what it should do."""
+are expectedFailure tests, each with a comment on what l7 did and what it should do. The
+namespace, process and peer-wire helpers are torrent_helpers.py, shared with torrent_tracker.py
+and torrent_magnet.py."""
 
 import hashlib
-import json
 import os
 import re
 import shutil
 import signal
 import socket
 import struct
-import subprocess
-import tempfile
 import threading
 import unittest
 
 import l7test
-
-PIECE = 256 * 1024
-BLOCK = 16 * 1024
-SIZE = 12 * PIECE
-TRACKER_ADDR, SEED_ADDR, GET_ADDR = "127.0.0.1", "127.0.0.2", "127.0.0.3"
-TRACKER_LISTEN_RE = r"listening on tcp 127\.0\.0\.1:(\d+) \(http\)"
-RUN = 60.0  # for one download, start to finish
-CLIENT = 90.0  # for a third-party client's download (it announces at its own pace)
-
-
-def listen_re(addr):
-    return r"listening on tcp %s:(\d+) \(bittorrent\)" % re.escape(addr)
+from torrent_helpers import (ARIA2_ADDR, BLOCK, CLIENT, GET_ADDR, LT_ADDR, PIECE, RUN,
+                             SEED_ADDR, SIZE, TR_ADDR, SwarmCase, handshake, have_libtorrent,
+                             message, read_exact)
 
 
 def setUpModule():
     if os.geteuid() != 0:
         raise unittest.SkipTest("needs root (ip netns, and peers on 127.0.0.x)")
-
-
-def have_libtorrent():
-    return subprocess.run(["/usr/bin/python3", "-c", "import libtorrent"],
-                          capture_output=True, timeout=30).returncode == 0
-
-
-class Proc(l7test.L7Process):
-    """Any background program (in network namespace `ns` unless None), output to files."""
-
-    def __init__(self, argv, ns=None):
-        self.args = (["ip", "netns", "exec", ns] if ns else []) + list(argv)
-        self._dir = tempfile.TemporaryDirectory(prefix="l7-torrent-")
-        self.stdout_path = os.path.join(self._dir.name, "stdout")
-        self.stderr_path = os.path.join(self._dir.name, "stderr")
-        self._out = open(self.stdout_path, "wb")
-        self._err = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._out,
-                                     stderr=self._err, env=l7test.clean_env())
-        self.returncode = None
-
-    def describe(self):
-        return "%s (exit %s)\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
-            " ".join(self.args), self.proc.poll(), self.stdout()[-3000:], self.stderr()[-5000:])
-
-    def output(self):
-        return self.stdout() + self.stderr()
-
-
-class SwarmCase(l7test.TestCase):
-    """A network namespace (None for HostileTest), a random file and helpers to run a swarm."""
-
-    use_netns = True
-
-    @classmethod
-    def setUpClass(cls):
-        cls.ns = None
-        cls.tmp = tempfile.TemporaryDirectory(prefix="l7-torrent-")
-        try:
-            if cls.use_netns:
-                name = "l7tp-%d-%s" % (os.getpid(), cls.__name__[:12])
-                add = subprocess.run(["ip", "netns", "add", name], capture_output=True,
-                                     text=True, timeout=30)
-                if add.returncode != 0:
-                    raise unittest.SkipTest("ip netns add failed: " + add.stderr.strip())
-                cls.ns = name
-                subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True,
-                               timeout=30)
-            cls.src = os.path.join(cls.tmp.name, "src")
-            os.mkdir(cls.src)
-            cls.data = os.urandom(SIZE)
-            cls.data_path = os.path.join(cls.src, "data.bin")
-            with open(cls.data_path, "wb") as f:
-                f.write(cls.data)
-        except BaseException:
-            cls.tearDownClass()
-            raise
-        cls.next_port = 31000
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.ns:
-            # Whatever is left in the namespace was started by this class: end it by pid.
-            pids = subprocess.run(["ip", "netns", "pids", cls.ns], capture_output=True,
-                                  text=True, timeout=30).stdout.split()
-            for pid in pids:
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (OSError, ValueError):
-                    pass
-            subprocess.run(["ip", "netns", "delete", cls.ns], timeout=30)
-            cls.ns = None
-        cls.tmp.cleanup()
-
-    # --- processes and files ---
-
-    def port(self):
-        """A port for a client that needs a fixed one: the namespace is ours, all are free."""
-        type(self).next_port += 1
-        return self.next_port
-
-    def spawn(self, argv):
-        p = Proc(argv, self.ns)
-        self._procs.append(p)
-        return p
-
-    def l7(self, *args):
-        return self.spawn([l7test.l7(), "torrent"] + list(args))
-
-    def mkdir(self, name):
-        return tempfile.mkdtemp(prefix=name + "-", dir=self.tmp.name)
-
-    def tracker(self, *extra):
-        """`l7 torrent tracker` on 127.0.0.1 (HTTP and UDP on one port); returns (proc, port)."""
-        p = self.l7("tracker", "--listen", TRACKER_ADDR + ":0", "--interval", "2s", *extra)
-        return p, int(p.wait_for(TRACKER_LISTEN_RE).group(1))
-
-    def torrent(self, *trackers):
-        """A .torrent of the class's file; returns (path, info hash bytes)."""
-        path = os.path.join(self.mkdir("torrent"), "data.torrent")
-        args = ["torrent", "create", self.data_path, "--piece-size", "256k", "-o", path]
-        for t in trackers:
-            args += ["-t", t]
-        cp = l7test.run_l7(args)
-        self.assertEqual(cp.returncode, 0, cp.stderr)
-        m = re.search(r"info hash ([0-9a-f]{40})", cp.stdout)
-        self.assertTrue(m, cp.stdout)
-        return path, bytes.fromhex(m.group(1))
-
-    def tracked_torrent(self, kind="http"):
-        """A tracker and a torrent naming it (kind: http, udp or both)."""
-        _, port = self.tracker()
-        urls = {"http": ["http://127.0.0.1:%d/announce" % port],
-                "udp": ["udp://127.0.0.1:%d" % port]}
-        return self.torrent(*urls.get(kind, urls["http"] + urls["udp"]))[0]
-
-    def seed(self, torrent, *extra, addr=SEED_ADDR, tracked=True):
-        """`l7 torrent seed` on addr:0, listening (and announced); returns (proc, "addr:port")."""
-        p = self.l7("seed", torrent, self.data_path, "--listen", addr + ":0",
-                    "--announce-interval", "2s", *extra)
-        port = int(p.wait_for(listen_re(addr)).group(1))
-        if tracked:
-            p.wait_for(r"announce \(started\) to ")
-        return p, "%s:%d" % (addr, port)
-
-    def get(self, torrent, *extra, addr=GET_ADDR):
-        """`l7 torrent get` into a new directory; returns (proc, directory)."""
-        out = self.mkdir("get")
-        p = self.l7("get", torrent, "-o", out, "--listen", addr + ":0", "--announce-interval",
-                    "2s", *extra)
-        return p, out
-
-    def assertComplete(self, proc, directory, timeout=RUN):
-        """The program exits 0 in time and `directory` holds the file, byte for byte."""
-        code = proc.wait(timeout)
-        self.assertEqual(code, 0, proc.describe())
-        self.assertSameData(os.path.join(directory, "data.bin"), proc)
-
-    def assertLog(self, proc, rx):
-        """`rx` (a regex) matches a line of proc's output."""
-        if not re.search(rx, proc.output(), re.M):
-            self.fail("no %r in the output of %s" % (rx, proc.describe()))
-
-    def assertSameData(self, path, proc=None):
-        with open(path, "rb") as f:
-            got = f.read()
-        where = proc.describe() if proc else path
-        self.assertEqual(len(got), SIZE, where)
-        self.assertTrue(got == self.data, "downloaded bytes differ from the original\n" + where)
-
-    def pieces_matching(self, path):
-        """Indexes of the pieces of `path` that equal the original's."""
-        with open(path, "rb") as f:
-            got = f.read()
-        return {i for i in range(SIZE // PIECE)
-                if got[i * PIECE:(i + 1) * PIECE] == self.data[i * PIECE:(i + 1) * PIECE]}
 
 
 def blocks_from(trace):
@@ -332,19 +166,8 @@ class L7SwarmTest(SwarmCase):
 # --- third-party clients ---------------------------------------------------------------------
 
 
-ARIA2_ADDR = "127.0.0.5"
-
-
 @unittest.skipUnless(shutil.which("aria2c"), "aria2c is not installed (apt-get install aria2)")
 class Aria2Test(SwarmCase):
-    def aria2c(self, directory, torrent, *extra):
-        return self.spawn(["aria2c", "--interface=" + ARIA2_ADDR, "--enable-dht=false",
-                           "--enable-dht6=false", "--bt-enable-lpd=false",
-                           "--enable-peer-exchange=false", "--listen-port=%d" % self.port(),
-                           "--dir=" + directory, "--summary-interval=0",
-                           "--console-log-level=notice", "--file-allocation=none"]
-                          + list(extra) + [torrent])
-
     def test_aria2c_downloads_from_l7(self):
         torrent = self.tracked_torrent()
         self.seed(torrent)
@@ -360,53 +183,16 @@ class Aria2Test(SwarmCase):
         self.assertIn(ARIA2_ADDR + ":", get.stderr())
 
 
-TR_ADDR = "127.0.0.6"
-
-
 @unittest.skipUnless(shutil.which("transmission-daemon") and shutil.which("transmission-remote"),
                      "transmission is not installed (transmission-daemon, transmission-cli)")
 class TransmissionTest(SwarmCase):
-    def daemon(self):
-        """A transmission-daemon with peers on 127.0.0.6, RPC on 127.0.0.1; returns remote()."""
-        home, rpc = self.mkdir("transmission"), self.port()
-        settings = {"dht-enabled": False, "lpd-enabled": False, "pex-enabled": False,
-                    "utp-enabled": False, "port-forwarding-enabled": False, "encryption": 0,
-                    "peer-port": self.port(), "peer-port-random-on-start": False,
-                    "bind-address-ipv4": TR_ADDR, "rpc-enabled": True,
-                    "rpc-bind-address": "127.0.0.1", "rpc-port": rpc,
-                    "rpc-whitelist": "127.0.0.1", "rpc-authentication-required": False,
-                    "rpc-host-whitelist-enabled": False, "download-dir": home,
-                    "incomplete-dir-enabled": False, "ratio-limit-enabled": False,
-                    "idle-seeding-limit-enabled": False, "message-level": 2}
-        with open(os.path.join(home, "settings.json"), "w") as f:
-            json.dump(settings, f)
-        self.daemon_proc = self.spawn(["transmission-daemon", "-f", "-g", home])
-
-        def remote(*args):
-            cp = subprocess.run(["ip", "netns", "exec", self.ns, "transmission-remote",
-                                 "127.0.0.1:%d" % rpc] + list(args),
-                                capture_output=True, text=True, timeout=30)
-            return cp.returncode, cp.stdout + cp.stderr
-        l7test.wait_until(lambda: remote("-l")[0] == 0, 30, interval=0.2,
-                          what="transmission's RPC\n" + self.daemon_proc.describe())
-        return remote
-
-    def wait_done(self, remote):
-        def done():
-            return "Percent Done: 100%" in remote("-t", "1", "-i")[1]
-        try:
-            l7test.wait_until(done, CLIENT, interval=0.5, what="transmission at 100%")
-        except AssertionError:
-            raise AssertionError("transmission did not complete:\n" + remote("-t", "1", "-i")[1]
-                                 + self.daemon_proc.describe()) from None
-
     def test_transmission_downloads_from_l7(self):
         torrent = self.tracked_torrent()
         self.seed(torrent)
-        remote, out = self.daemon(), self.mkdir("tr-get")
+        remote, out = self.transmission_daemon(), self.mkdir("tr-get")
         code, text = remote("-a", torrent, "-w", out)
         self.assertEqual(code, 0, text)
-        self.wait_done(remote)
+        self.transmission_wait_done(remote)
         path = os.path.join(out, "data.bin")
         # 100% is reported as blocks arrive; Transmission writes its cache out right after.
         l7test.wait_until(lambda: len(self.pieces_matching(path)) == SIZE // PIECE, 15,
@@ -415,54 +201,18 @@ class TransmissionTest(SwarmCase):
 
     def test_l7_downloads_from_transmission(self):
         torrent = self.tracked_torrent()
-        remote = self.daemon()
+        remote = self.transmission_daemon()
         code, text = remote("-a", torrent, "-w", self.src)
         self.assertEqual(code, 0, text)
         remote("-t", "1", "-v")
-        self.wait_done(remote)
+        self.transmission_wait_done(remote)
         get, out = self.get(torrent, "-v")
         self.assertComplete(get, out, timeout=CLIENT)
         self.assertIn(TR_ADDR + ":", get.stderr())
 
 
-LT_ADDR = "127.0.0.7"
-LT_SCRIPT = r"""
-import sys, time
-import libtorrent as lt
-mode, torrent, save, iface, limit = sys.argv[1:6]
-cat = lt.alert.category_t
-s = lt.session({"listen_interfaces": iface, "enable_dht": False, "enable_lsd": False,
-                "enable_upnp": False, "enable_natpmp": False, "enable_outgoing_utp": False,
-                "enable_incoming_utp": False, "allow_multiple_connections_per_ip": True,
-                "alert_mask": cat.error_notification | cat.status_notification
-                              | cat.peer_notification | cat.tracker_notification})
-p = lt.add_torrent_params()
-p.ti, p.save_path = lt.torrent_info(torrent), save
-h = s.add_torrent(p)
-end, said = time.monotonic() + float(limit), False
-while time.monotonic() < end:
-    for a in s.pop_alerts():
-        print(a.what(), a.message(), flush=True)
-    st = h.status()
-    if st.is_seeding and not said:
-        print("SEEDING", flush=True)
-        said = True
-        if mode == "leech":
-            s.pause()
-            time.sleep(0.5)
-            sys.exit(0)
-    time.sleep(0.1)
-print("TIMEOUT", st.state, st.progress, st.num_peers, flush=True)
-sys.exit(1)
-"""
-
-
 @unittest.skipUnless(have_libtorrent(), "python3-libtorrent is not installed")
 class LibtorrentTest(SwarmCase):
-    def libtorrent(self, mode, torrent, directory):
-        return self.spawn(["/usr/bin/python3", "-c", LT_SCRIPT, mode, torrent, directory,
-                           "%s:%d" % (LT_ADDR, self.port()), str(CLIENT)])
-
     def test_libtorrent_downloads_from_l7(self):
         torrent = self.tracked_torrent()
         self.seed(torrent)
@@ -479,26 +229,6 @@ class LibtorrentTest(SwarmCase):
 
 
 # --- hostile peers -----------------------------------------------------------------------------
-
-
-def handshake(info_hash, peer_id=b"-PY0001-hostile-peer"):
-    """BEP 3: pstrlen 19, "BitTorrent protocol", 8 reserved bytes, info_hash, peer_id."""
-    return b"\x13BitTorrent protocol" + bytes(8) + info_hash + peer_id
-
-
-def message(ident, payload=b""):
-    """BEP 3: a 4-byte big-endian length (id + payload), the id, the payload."""
-    return struct.pack(">IB", 1 + len(payload), ident) + payload
-
-
-def read_exact(sock, n):
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
 
 
 class LyingSeed:

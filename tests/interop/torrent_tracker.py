@@ -22,7 +22,8 @@ peers6, BEP 15 over UDP), and l7's announces to another tracker.
 Real clients reach out on their own (DHT bootstrap, LSD, UPnP) and want a loopback address
 each (Transmission keeps one peer per IP): (2) and (3) run each test in a namespace of its own
 with only `lo` (every process started with `ip netns exec`, the namespace deleted afterwards,
-also on failure). They need root, and skip when a client is missing."""
+also on failure). They need root, and skip when a client is missing. The namespace, process,
+bencoding and libtorrent helpers are torrent_helpers.py, shared with torrent_peers.py."""
 
 import http.client
 import importlib.util
@@ -42,8 +43,8 @@ from urllib.parse import quote_from_bytes
 
 import l7test
 from l7test import IO_TIMEOUT, START_TIMEOUT
+from torrent_helpers import LT_SCRIPT, PY, Proc, bdecode, netns_add, netns_delete
 
-PY = "/usr/bin/python3"
 TRACKER_RE = r"listening on tcp (127\.0\.0\.1|\[::1\]):(\d+)"
 NPM_DIR = os.environ.get("L7_NPM_DIR") or os.path.expanduser("~/.cache/l7/npm")
 WEBTORRENT_TRACKER = os.path.join(NPM_DIR, "node_modules", "bittorrent-tracker", "bin", "cmd.js")
@@ -54,35 +55,7 @@ SERIAL = itertools.count()
 HAVE_LIBTORRENT = importlib.util.find_spec("libtorrent") is not None
 
 
-# --- bencoding ------------------------------------------------------------------------------
-
-
-def bdecode(data):
-    """The value of a whole bencoded message (dictionary keys as bytes); ValueError if bad."""
-    def value(i):
-        c = data[i:i + 1]
-        if c == b"i":
-            end = data.index(b"e", i)
-            return int(data[i + 1:end]), end + 1
-        if c.isdigit():
-            colon = data.index(b":", i)
-            n = int(data[i:colon])
-            if colon + 1 + n > len(data):
-                raise ValueError("string past the end")
-            return data[colon + 1:colon + 1 + n], colon + 1 + n
-        if c in (b"l", b"d"):
-            items, i = [], i + 1
-            while data[i:i + 1] != b"e":  # at the end, value() raises
-                v, i = value(i)
-                items.append(v)
-            if c == b"l":
-                return items, i + 1
-            return dict(zip(items[0::2], items[1::2])), i + 1
-        raise ValueError("bad bencoding at %d: %r" % (i, data[i:i + 20]))
-    v, end = value(0)
-    if end != len(data):
-        raise ValueError("trailing bytes after the value")
-    return v
+# --- compact peer lists -----------------------------------------------------------------------
 
 
 def compact_peers(blob, size):
@@ -336,27 +309,11 @@ class ProtocolTest(l7test.TestCase):
 # --- namespaces and processes for (2) and (3) -----------------------------------------------
 
 
-class Proc(l7test.L7Process):
-    """A background process of any program (L7Process runs l7 only); output goes to files."""
-
-    def __init__(self, argv):
-        self.args = list(argv)
-        self._dir = tempfile.TemporaryDirectory(prefix="l7-interop-")
-        self.stdout_path = os.path.join(self._dir.name, "stdout")
-        self.stderr_path = os.path.join(self._dir.name, "stderr")
-        self._out = open(self.stdout_path, "wb")
-        self._err = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._out,
-                                     stderr=self._err, env=l7test.clean_env())
-        self.returncode = None
-
-
 def netns_usable():
     name = "l7-tt-probe-%d" % os.getpid()
-    if os.geteuid() != 0 or not shutil.which("ip") or subprocess.run(
-            ["ip", "netns", "add", name], capture_output=True, timeout=30).returncode != 0:
+    if os.geteuid() != 0 or not shutil.which("ip") or netns_add(name):
         return False
-    subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30)
+    netns_delete(name)
     return True
 
 
@@ -371,9 +328,10 @@ class NetnsTest(l7test.TestCase):
             self.skipTest("needs root and `ip netns` (a loopback-only namespace)")
         super().setUp()
         self.ns = "l7-tt-%d-%d" % (os.getpid(), next(SERIAL))
-        subprocess.run(["ip", "netns", "add", self.ns], check=True, timeout=30)
-        self.addCleanup(subprocess.run, ["ip", "netns", "del", self.ns], timeout=30)
-        subprocess.run(["ip", "-n", self.ns, "link", "set", "lo", "up"], check=True, timeout=30)
+        why = netns_add(self.ns)
+        if why:
+            raise AssertionError(why)
+        self.addCleanup(netns_delete, self.ns)
         self.tmp = tempfile.mkdtemp(prefix="l7-tracker-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
@@ -455,29 +413,6 @@ class NetnsTest(l7test.TestCase):
 TRANSMISSION = shutil.which("transmission-daemon") and shutil.which("transmission-remote")
 ARIA2C = shutil.which("aria2c")
 
-# A libtorrent peer (seed or leecher): TORRENT SAVE_DIR LISTEN; prints "seeding" once it has
-# the whole torrent, then stays (until killed; bounded) so that others can download from it.
-LIBTORRENT_PEER = r"""
-import sys, time, libtorrent as lt
-torrent, save, listen = sys.argv[1:4]
-s = lt.session({"listen_interfaces": listen, "enable_dht": False, "enable_lsd": False,
-                "enable_upnp": False, "enable_natpmp": False, "dht_bootstrap_nodes": "",
-                "enable_outgoing_utp": False, "enable_incoming_utp": False,
-                "allow_multiple_connections_per_ip": True,
-                "alert_mask": lt.alert.category_t.tracker_notification
-                              | lt.alert.category_t.error_notification})
-h = s.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save})
-said, end = False, time.monotonic() + 150
-while time.monotonic() < end:
-    for a in s.pop_alerts():
-        print("alert:", a.message(), flush=True)
-    if h.status().is_seeding and not said:
-        print("seeding", flush=True)
-        said = True
-    time.sleep(0.1)
-"""
-
-
 class RealClientsTest(NetnsTest):
     def transmission(self, address, torrent, data_dir):
         """transmission-daemon on `address` (peer port 6881, RPC 127.0.0.1:9091), with no DHT,
@@ -530,7 +465,8 @@ class RealClientsTest(NetnsTest):
     def libtorrent(self, torrent, save_dir, listen):
         if not HAVE_LIBTORRENT:
             self.skipTest("python3-libtorrent is not installed")
-        return self.start([PY, "-c", LIBTORRENT_PEER, torrent, save_dir, listen])
+        # Mode "seed": it stays once complete (a leecher too), until the test ends.
+        return self.start([PY, "-c", LT_SCRIPT, "seed", torrent, save_dir, listen, "150"])
 
     def seed_registered(self, info_hash, nudge=None):
         self.wait_scrape(info_hash, lambda c: c[0] == 1, "the seed's announce", nudge)
@@ -564,7 +500,7 @@ class RealClientsTest(NetnsTest):
         port = self.l7_tracker()
         data, torrent, ih = self.content(["http://127.0.0.1:%d/announce" % port])
         seed = self.libtorrent(torrent, os.path.dirname(data), "127.0.0.3:6883")
-        seed.wait_for("^seeding", stream="stdout")
+        seed.wait_for("^SEEDING", stream="stdout")
         self.seed_registered(ih)
         out = os.path.join(self.tmp, "aria2c")
         code, log = self.aria2c(torrent, out)
@@ -579,7 +515,7 @@ class RealClientsTest(NetnsTest):
         out = os.path.join(self.tmp, "libtorrent")
         os.makedirs(out)
         leech = self.libtorrent(torrent, out, "127.0.0.3:6883")
-        leech.wait_for("^seeding", stream="stdout", timeout=CLIENT_TIMEOUT)
+        leech.wait_for("^SEEDING", stream="stdout", timeout=CLIENT_TIMEOUT)
         self.assertSameFile(os.path.join(out, os.path.basename(data)), data)
         # libtorrent announces completed: two seeds, one download counted.
         self.wait_scrape(ih, lambda c: c == (2, 0, 1), "libtorrent's completed")

@@ -16,7 +16,12 @@ namespace {
 using tcp = asio::ip::tcp;
 
 constexpr std::size_t kReadChunk = 64 * 1024;
-constexpr auto kRedialDelay = std::chrono::seconds(60);
+// After a connection to an address fails or ends, it is dialled again no sooner than this,
+// doubling for each failure in a row up to the most (a tracker hands out the same peers
+// every interval); a connection that lasted resets it.
+constexpr auto kFirstRedialDelay = std::chrono::seconds(5);
+constexpr auto kMostRedialDelay = std::chrono::seconds(120);
+constexpr auto kLastingConnection = std::chrono::seconds(60);
 
 std::string endpoint_text(const tcp::endpoint& ep) {
     return HostPort{ep.address().to_string(), ep.port()}.to_string();
@@ -110,9 +115,9 @@ std::optional<tcp::endpoint> TorrentClient::start() {
 void TorrentClient::add_peers(std::vector<std::string> addresses) {
     asio::post(io_, [this, addresses = std::move(addresses)] {
         for (const std::string& address : addresses) {
-            const auto wait = redial_after_.find(address);
+            const auto wait = redial_.find(address);
             if (stopping_ || dialing_.contains(address) || session_->banned(address) ||
-                (wait != redial_after_.end() && Clock::now() < wait->second)) {
+                (wait != redial_.end() && Clock::now() < wait->second.after)) {
                 continue;
             }
             dialing_.insert(address);
@@ -206,7 +211,7 @@ asio::awaitable<void> TorrentClient::connect_peer(std::string address, net::Task
             options_.on_note(address + ": cannot connect: " + failure);
         }
         dialing_.erase(address);
-        redial_after_[address] = Clock::now() + kRedialDelay;
+        schedule_redial(address, false);
         co_return;
     }
     const auto key = session_->add_peer(true, address, Clock::now());
@@ -215,9 +220,18 @@ asio::awaitable<void> TorrentClient::connect_peer(std::string address, net::Task
         co_return;
     }
     auto c = std::make_shared<Connection>(std::move(sock), *key, address);
+    const auto connected_at = Clock::now();
     co_await run_connection(c, task);
     dialing_.erase(address);
-    redial_after_[address] = Clock::now() + kRedialDelay;
+    schedule_redial(address, Clock::now() - connected_at >= kLastingConnection);
+}
+
+void TorrentClient::schedule_redial(const std::string& address, bool lasted) {
+    Redial& r = redial_[address];
+    r.wait = lasted || r.wait == Clock::duration::zero()
+                 ? std::chrono::duration_cast<Clock::duration>(kFirstRedialDelay)
+                 : std::min<Clock::duration>(r.wait * 2, kMostRedialDelay);
+    r.after = Clock::now() + r.wait;
 }
 
 asio::awaitable<void> TorrentClient::run_connection(std::shared_ptr<Connection> c,

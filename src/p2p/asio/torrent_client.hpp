@@ -84,6 +84,7 @@ class TorrentClient {
     asio::awaitable<void> tick_loop(net::Task& task);
     void dispatch();
     void stop_when_done();
+    void schedule_redial(const std::string& address, bool lasted);
 
     net::Runtime& runtime_;
     asio::io_context& io_;
@@ -91,9 +92,13 @@ class TorrentClient {
     std::unique_ptr<SwarmProtocol> session_;
     std::map<PeerKey, std::shared_ptr<Connection>> connections_;
     std::set<std::string> dialing_;  // addresses being connected or connected (outgoing)
-    // When an address may be dialled again after a connection to it failed or ended: a
-    // tracker hands out the same peers every interval.
-    std::map<std::string, Clock::time_point> redial_after_;
+    // When an address may be dialled again after a connection to it failed or ended, and
+    // the wait that set it (doubled on each failure in a row).
+    struct Redial {
+        Clock::time_point after{};
+        Clock::duration wait{};
+    };
+    std::map<std::string, Redial> redial_;
     mutable std::mutex stats_mutex_;
     DownloadStats stats_;
     bool stopping_ = false;

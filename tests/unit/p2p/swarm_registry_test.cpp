@@ -1,6 +1,6 @@
 // The tracker's registry: announce answers (numwant, address families, never the requester,
-// no seeds for seeds), stopped, completed counted once, expiry, limits, the allow-list, the
-// "ip" parameter, scrape and the stats, all in virtual time with an injected rng.
+// leechers before seeds for a seed), stopped, completed counted once, expiry, limits, the
+// allow-list, the "ip" parameter, scrape and the stats, all in virtual time with an injected rng.
 
 #include "p2p/swarm_registry.hpp"
 
@@ -178,16 +178,25 @@ TEST(SwarmRegistry, NeverTheRequester) {
     EXPECT_EQ(reg.announce(other, v4_of(1), kT0).peers.size(), 2u);
 }
 
-TEST(SwarmRegistry, NoSeedsForSeeds) {
+TEST(SwarmRegistry, ASeedGetsLeechersFirstAndSeedsOnlyToFillNumwant) {
     SwarmRegistry reg(SwarmConfig{}, seeded(6));
     for (int n = 1; n <= 4; ++n) {
         reg.announce(request(n, 0), v4_of(n), kT0);         // seeds 1-4
         reg.announce(request(10 + n), v4_of(10 + n), kT0);  // leechers 11-14
     }
-    auto seed = reg.announce(request(20, 0), v4_of(20), kT0);
+    AnnounceRequest four = request(20, 0);
+    four.numwant = 4;
+    auto seed = reg.announce(four, v4_of(20), kT0);
     ASSERT_EQ(seed.peers.size(), 4u);
     for (const TrackerPeer& p : seed.peers) {
         EXPECT_GE(p.address.bytes[3], 11) << p.address.to_text();
+    }
+    // With room to spare, the other seeds follow the leechers (a magnet client that says
+    // left=0 while it fetches the metadata finds them).
+    auto more = reg.announce(request(20, 0), v4_of(20), kT0);
+    ASSERT_EQ(more.peers.size(), 8u);
+    for (std::size_t i = 0; i < more.peers.size(); ++i) {
+        EXPECT_EQ(more.peers[i].address.bytes[3] >= 11, i < 4) << i;
     }
     EXPECT_EQ(seed.complete, 5u);
     EXPECT_EQ(seed.incomplete, 4u);
