@@ -182,8 +182,8 @@ class Swarm {
     }
 
     // Feeds raw bytes to node `to` as peer `key` (a hand-made peer).
-    PeerKey raw_peer(std::size_t to) {
-        return *nodes_[to].session->add_peer(false, "10.9.9.9:1", now_);
+    PeerKey raw_peer(std::size_t to, const std::string& address = "10.9.9.9:1") {
+        return *nodes_[to].session->add_peer(false, address, now_);
     }
 
     // What node `from` sent a raw peer.

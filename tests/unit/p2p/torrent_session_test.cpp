@@ -107,6 +107,76 @@ TEST(TorrentSession, ALiarAmongHonestPeersIsFoundWhenThePiecePasses) {
     EXPECT_FALSE(swarm.node(leech).session->banned("10.0.0.1:6881"));
 }
 
+// Two hand-made seeds share a piece: the liar's block is wrong, so the piece fails with two
+// contributors and neither is banned for it. The liar then chokes us; the honest one gives
+// the whole piece, which passes, and the block the liar gave is judged against it: the liar
+// is banned, the honest seed is not.
+TEST(TorrentSession, ABlockFromALiarIsJudgedWhenThePiecePasses) {
+    Swarm swarm(2 * kPieceLength);  // two pieces of two blocks
+    TorrentLimits one_block;        // one request per peer: a piece's blocks go to both
+    one_block.pipeline = 1;
+    const auto leech = swarm.add(false, one_block);
+    auto& session = *swarm.node(leech).session;
+    struct RawSeed {
+        PeerKey key;
+        char id;
+        bool lies;
+        WireDecoder reader;
+        std::size_t read = 0;
+    };
+    const InfoHash& hash = swarm.identity().info_hash;
+    std::vector<RawSeed> seeds;
+    seeds.push_back({swarm.raw_peer(leech, "10.7.7.7:1"), 'L', true, WireDecoder::initiator(hash)});
+    seeds.push_back(
+        {swarm.raw_peer(leech, "10.8.8.8:1"), 'H', false, WireDecoder::initiator(hash)});
+    for (RawSeed& r : seeds) {
+        Handshake h;
+        h.info_hash = hash;
+        h.peer_id.fill(static_cast<std::uint8_t>(r.id));
+        session.receive(
+            r.key,
+            encode_handshake(h) + encode_bitfield(Bitfield(2, true).to_wire()) + encode_unchoke(),
+            swarm.now());
+    }
+    bool choked = false;
+    for (int round = 0; round < 50 && !session.complete(); ++round) {
+        swarm.pump();
+        if (!choked && swarm.saw(leech, TorrentAction::Kind::trace, "failed its SHA-1 check")) {
+            session.receive(seeds[0].key, encode_choke(), swarm.now());  // the liar steps back
+            choked = true;
+            continue;
+        }
+        for (RawSeed& r : seeds) {
+            const std::string& sent = swarm.raw_sent(leech, r.key);
+            r.reader.feed(std::string_view(sent).substr(r.read));
+            r.read = sent.size();
+            WireMessage m;
+            std::string answers;
+            for (WireStatus st; (st = r.reader.next(m)) != WireStatus::need_more;) {
+                ASSERT_NE(st, WireStatus::error) << r.reader.error();
+                if (st != WireStatus::message || m.type != MessageType::request) {
+                    continue;
+                }
+                std::string block = swarm.content().substr(
+                    std::uint64_t{m.index} * kPieceLength + m.begin, m.length);
+                if (r.lies) {
+                    block[0] = static_cast<char>(block[0] ^ 0x55);
+                }
+                answers += encode_piece(m.index, m.begin, block);
+            }
+            if (!answers.empty()) {
+                session.receive(r.key, answers, swarm.now());
+            }
+        }
+    }
+    ASSERT_TRUE(choked) << "no piece was shared between the two";
+    ASSERT_TRUE(session.complete());
+    EXPECT_EQ(swarm.node(leech).store->data(), swarm.content());
+    EXPECT_TRUE(swarm.saw(leech, TorrentAction::Kind::trace, "10.7.7.7:1 sent was wrong"));
+    EXPECT_TRUE(session.banned("10.7.7.7:1"));
+    EXPECT_FALSE(session.banned("10.8.8.8:1"));
+}
+
 TEST(TorrentSession, ADownloadRateLimitHolds) {
     TorrentLimits capped;
     capped.download_rate = 100 * 1024;  // bytes/s
