@@ -29,19 +29,6 @@ bool is_magnet(std::string_view text) {
     return true;
 }
 
-namespace {
-
-std::string host_of(const std::string& address) {
-    const auto colon = address.rfind(':');
-    std::string host = colon == std::string::npos ? address : address.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    return host;
-}
-
-}  // namespace
-
 void PeerRelay::attach(p2p::TorrentClient* client) {
     std::lock_guard lock(mutex_);
     if (client_ != nullptr) {
@@ -82,7 +69,8 @@ p2p::DownloadStats PeerRelay::stats() {
 }
 
 std::vector<std::string> PeerRelay::allowed(std::vector<std::string> peers) const {
-    std::erase_if(peers, [this](const std::string& p) { return banned_.contains(host_of(p)); });
+    std::erase_if(peers,
+                  [this](const std::string& p) { return banned_.contains(p2p::peer_host(p)); });
     return peers;
 }
 

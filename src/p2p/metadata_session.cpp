@@ -3,15 +3,6 @@
 #include <algorithm>
 
 namespace l7::p2p {
-namespace {
-
-std::string host_of(const std::string& address) {
-    const auto colon = address.rfind(':');
-    return colon == std::string::npos ? address : address.substr(0, colon);
-}
-
-}  // namespace
-
 MetadataSession::MetadataSession(InfoHash info_hash, PeerId peer_id, MetadataLimits limits,
                                  TimePoint)
     : info_hash_(info_hash), peer_id_(peer_id), limits_(limits) {}
@@ -242,7 +233,7 @@ void MetadataSession::check_whole() {
     for (PeerKey key : givers) {
         if (Peer* p = find(key)) {
             if (givers.size() == 1) {
-                banned_.push_back(host_of(p->address));
+                banned_.push_back(peer_host(p->address));
             }
             close(*p, std::string("gave metadata that does not match the info-hash") +
                           (givers.size() == 1 ? ": banned" : ""));
@@ -347,7 +338,7 @@ DownloadStats MetadataSession::stats(TimePoint) const {
 }
 
 bool MetadataSession::banned(const std::string& address) const {
-    return std::find(banned_.begin(), banned_.end(), host_of(address)) != banned_.end();
+    return std::find(banned_.begin(), banned_.end(), peer_host(address)) != banned_.end();
 }
 
 }  // namespace l7::p2p

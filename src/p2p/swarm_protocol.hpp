@@ -66,6 +66,17 @@ class SwarmProtocol {
     virtual void set_trace(bool on) = 0;
 };
 
+// The host part of a peer's "ADDR:PORT" or "[V6]:PORT": bans hold for an address, whatever
+// port the peer comes from next.
+inline std::string peer_host(std::string_view address) {
+    const auto colon = address.rfind(':');
+    std::string_view host = colon == std::string_view::npos ? address : address.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    return std::string(host);
+}
+
 // The extended id we receive ut_metadata messages under (BEP 10 lets each side choose).
 inline constexpr std::uint8_t kOurUtMetadataId = 1;
 

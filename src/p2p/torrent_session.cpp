@@ -8,11 +8,6 @@
 namespace l7::p2p {
 namespace {
 
-std::string host_of(const std::string& address) {
-    const auto colon = address.rfind(':');
-    return colon == std::string::npos ? address : address.substr(0, colon);
-}
-
 std::string describe(const WireMessage& m) {
     std::string out(message_name(m.type));
     switch (m.type) {
@@ -417,7 +412,7 @@ void TorrentSession::on_piece(Peer& p, const WireMessage& m, TimePoint now) {
 }
 
 void TorrentSession::ban(PeerKey key, const std::string& address, const std::string& why) {
-    banned_.push_back(host_of(address));
+    banned_.push_back(peer_host(address));
     if (Peer* p = find(key)) {
         close(*p, why + ": banned");
     }
@@ -748,7 +743,7 @@ std::vector<PeerStats> TorrentSession::peers(TimePoint now) const {
 }
 
 bool TorrentSession::banned(const std::string& address) const {
-    return std::find(banned_.begin(), banned_.end(), host_of(address)) != banned_.end();
+    return std::find(banned_.begin(), banned_.end(), peer_host(address)) != banned_.end();
 }
 
 std::string client_name(const PeerId& id) {
