@@ -142,7 +142,7 @@ Result<StaticSite::OpenFile, int> StaticSite::open_in_root(const std::string& re
                                                            std::string_view target) const {
     const char* path = rel.empty() ? "." : rel.c_str();
     if (auto hit = cache_->lookup(*root_fd_, rel.empty() ? std::string(".") : rel)) {
-        return OpenFile{nullptr, hit->st, std::move(hit->bytes)};
+        return OpenFile{std::move(hit->fd), hit->st, std::move(hit->bytes)};
     }
     // O_NONBLOCK: opening a FIFO someone left in the tree must not block the worker.
     constexpr int kFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
@@ -179,7 +179,7 @@ Result<StaticSite::OpenFile, int> StaticSite::open_in_root(const std::string& re
     if (::fstat(fd, &file.st) != 0) {
         return 403;
     }
-    file.bytes = cache_->remember(rel.empty() ? std::string(".") : rel, fd, file.st);
+    file.bytes = cache_->remember(rel.empty() ? std::string(".") : rel, file.fd, file.st);
     return file;
 }
 

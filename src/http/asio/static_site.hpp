@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 
 #include "core/result.hpp"
+#include "http/asio/file_cache.hpp"
 #include "http/asio/server.hpp"
-#include "http/asio/small_file_cache.hpp"
 #include "http/mime_types.hpp"
 #include "http/target_path.hpp"
 
@@ -57,7 +57,8 @@ class StaticSite {
 
   private:
     // A file or directory opened under the root, and what fstat said of it; a small file's
-    // bytes come from the cache (then there may be no descriptor at all).
+    // bytes come from the cache (then there is no descriptor at all), a larger file's descriptor
+    // may.
     struct OpenFile {
         std::shared_ptr<int> fd;
         struct stat st;
@@ -74,7 +75,7 @@ class StaticSite {
     std::filesystem::path real_root_;
     std::shared_ptr<int> root_fd_;  // O_PATH descriptor of real_root_, the base of every open
     MimeTypes mime_;
-    std::shared_ptr<SmallFileCache> cache_ = std::make_shared<SmallFileCache>();
+    std::shared_ptr<FileCache> cache_ = std::make_shared<FileCache>();
 };
 
 }  // namespace l7::http

@@ -1,6 +1,7 @@
-// SmallFileCache: a cached copy is served only while the path still names the same,
-// unchanged file; anything else (rewritten, replaced, removed, a symlink swapped in) misses.
-#include "http/asio/small_file_cache.hpp"
+// FileCache: a cached entry (a small file's bytes, a larger file's descriptor) is served only
+// while the path still names the same, unchanged file; anything else (rewritten, replaced,
+// removed, a symlink swapped in) misses.
+#include "http/asio/file_cache.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -16,11 +17,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class SmallFileCacheTest : public ::testing::Test {
+class FileCacheTest : public ::testing::Test {
   protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() /
-               ("l7-small-file-cache-" + std::to_string(::getpid()) + "-" +
+               ("l7-file-cache-" + std::to_string(::getpid()) + "-" +
                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir_);
         fs::create_directories(dir_);
@@ -37,23 +38,26 @@ class SmallFileCacheTest : public ::testing::Test {
     }
 
     // Opens `name` and offers it to the cache, as the static site does after an open.
-    std::shared_ptr<const std::string> read_through(SmallFileCache& cache,
-                                                    const std::string& name) {
+    std::shared_ptr<const std::string> read_through(FileCache& cache, const std::string& name) {
         const int fd = ::openat(dir_fd_, name.c_str(), O_RDONLY | O_CLOEXEC);
         EXPECT_GE(fd, 0) << name;
         struct stat st {};
         EXPECT_EQ(::fstat(fd, &st), 0);
-        auto bytes = cache.remember(name, fd, st);
-        ::close(fd);
-        return bytes;
+        return cache.remember(name,
+                              std::shared_ptr<int>(new int(fd),
+                                                   [](int* p) {
+                                                       ::close(*p);
+                                                       delete p;
+                                                   }),
+                              st);
     }
 
     fs::path dir_;
     int dir_fd_ = -1;
 };
 
-TEST_F(SmallFileCacheTest, ServesTheSameFileFromMemory) {
-    SmallFileCache cache(1 << 20, std::chrono::nanoseconds(0));
+TEST_F(FileCacheTest, ServesTheSameFileFromMemory) {
+    FileCache cache(1 << 20, std::chrono::nanoseconds(0));
     write("a.txt", "hello");
     EXPECT_FALSE(cache.lookup(dir_fd_, "a.txt")) << "nothing read yet";
     auto bytes = read_through(cache, "a.txt");
@@ -65,8 +69,8 @@ TEST_F(SmallFileCacheTest, ServesTheSameFileFromMemory) {
     EXPECT_EQ(hit->st.st_size, 5);
 }
 
-TEST_F(SmallFileCacheTest, MissesOnceTheFileIsRewrittenInPlace) {
-    SmallFileCache cache(1 << 20, std::chrono::nanoseconds(0));
+TEST_F(FileCacheTest, MissesOnceTheFileIsRewrittenInPlace) {
+    FileCache cache(1 << 20, std::chrono::nanoseconds(0));
     write("a.txt", "hello");
     ASSERT_TRUE(read_through(cache, "a.txt"));
     write("a.txt", "HELLO");  // same size: only the times tell
@@ -78,8 +82,8 @@ TEST_F(SmallFileCacheTest, MissesOnceTheFileIsRewrittenInPlace) {
     EXPECT_EQ(*cache.lookup(dir_fd_, "a.txt")->bytes, "HELLO");
 }
 
-TEST_F(SmallFileCacheTest, MissesWhenAnotherFileIsRenamedOverIt) {
-    SmallFileCache cache(1 << 20, std::chrono::nanoseconds(0));
+TEST_F(FileCacheTest, MissesWhenAnotherFileIsRenamedOverIt) {
+    FileCache cache(1 << 20, std::chrono::nanoseconds(0));
     write("a.txt", "old");
     ASSERT_TRUE(read_through(cache, "a.txt"));
     write("b.txt", "new");
@@ -87,8 +91,8 @@ TEST_F(SmallFileCacheTest, MissesWhenAnotherFileIsRenamedOverIt) {
     EXPECT_FALSE(cache.lookup(dir_fd_, "a.txt"));
 }
 
-TEST_F(SmallFileCacheTest, MissesWhenTheFileIsGoneOrASymlinkLeadsElsewhere) {
-    SmallFileCache cache(1 << 20, std::chrono::nanoseconds(0));
+TEST_F(FileCacheTest, MissesWhenTheFileIsGoneOrASymlinkLeadsElsewhere) {
+    FileCache cache(1 << 20, std::chrono::nanoseconds(0));
     write("a.txt", "inside");
     write("other.txt", "elsewhere");
     ASSERT_TRUE(read_through(cache, "a.txt"));
@@ -101,13 +105,39 @@ TEST_F(SmallFileCacheTest, MissesWhenTheFileIsGoneOrASymlinkLeadsElsewhere) {
     EXPECT_FALSE(cache.lookup(dir_fd_, "a.txt")) << "the site must open and judge it again";
 }
 
-TEST_F(SmallFileCacheTest, KeepsNeitherLargeFilesNorFilesJustChanged) {
-    SmallFileCache settled(1 << 20, std::chrono::nanoseconds(0));
-    write("big.bin", std::string(SmallFileCache::kMaxFileBytes + 1, 'x'));
-    EXPECT_FALSE(read_through(settled, "big.bin"));
-    EXPECT_FALSE(settled.lookup(dir_fd_, "big.bin"));
+TEST_F(FileCacheTest, KeepsALargeFileByItsDescriptor) {
+    FileCache cache(1 << 20, std::chrono::nanoseconds(0));
+    const std::string content = std::string(FileCache::kMaxFileBytes, 'x') + "end";
+    write("big.bin", content);
+    EXPECT_FALSE(read_through(cache, "big.bin")) << "not read into memory";
+    auto hit = cache.lookup(dir_fd_, "big.bin");
+    ASSERT_TRUE(hit);
+    EXPECT_FALSE(hit->bytes);
+    ASSERT_TRUE(hit->fd);
+    std::string tail(3, '\0');
+    ASSERT_EQ(::pread(*hit->fd, tail.data(), 3, FileCache::kMaxFileBytes), 3);
+    EXPECT_EQ(tail, "end");
+    EXPECT_EQ(hit->st.st_size, static_cast<off_t>(content.size()));
 
-    SmallFileCache racy(1 << 20, std::chrono::hours(1));
+    write("new.bin", std::string(FileCache::kMaxFileBytes + 10, 'y'));
+    fs::rename(dir_ / "new.bin", dir_ / "big.bin");
+    EXPECT_FALSE(cache.lookup(dir_fd_, "big.bin")) << "another file under the same name";
+}
+
+TEST_F(FileCacheTest, KeepsABoundedNumberOfDescriptors) {
+    FileCache cache(1 << 20, std::chrono::nanoseconds(0));
+    const std::string big(FileCache::kMaxFileBytes + 1, 'x');
+    for (std::size_t i = 0; i <= FileCache::kMaxOpenFiles; ++i) {
+        write("f" + std::to_string(i), big);
+        read_through(cache, "f" + std::to_string(i));
+    }
+    // The last one did not fit beside the others: the cache started over with it.
+    EXPECT_FALSE(cache.lookup(dir_fd_, "f0"));
+    EXPECT_TRUE(cache.lookup(dir_fd_, "f" + std::to_string(FileCache::kMaxOpenFiles)));
+}
+
+TEST_F(FileCacheTest, KeepsNoFileJustChanged) {
+    FileCache racy(1 << 20, std::chrono::hours(1));
     write("fresh.txt", "just written");
     auto bytes = read_through(racy, "fresh.txt");
     ASSERT_TRUE(bytes) << "served";
@@ -115,8 +145,8 @@ TEST_F(SmallFileCacheTest, KeepsNeitherLargeFilesNorFilesJustChanged) {
     EXPECT_FALSE(racy.lookup(dir_fd_, "fresh.txt")) << "but not kept";
 }
 
-TEST_F(SmallFileCacheTest, StaysWithinItsBudget) {
-    SmallFileCache cache(10, std::chrono::nanoseconds(0));
+TEST_F(FileCacheTest, StaysWithinItsBudget) {
+    FileCache cache(10, std::chrono::nanoseconds(0));
     write("a.txt", "123456");
     write("b.txt", "abcdef");
     ASSERT_TRUE(read_through(cache, "a.txt"));
