@@ -76,6 +76,7 @@ void register_dns_commands(CLI::App& root, Context& context);
 void register_http_commands(CLI::App& root, Context& context);
 void register_mail_commands(CLI::App& root, Context& context);
 void register_ftp_commands(CLI::App& root, Context& context);
+void register_tls_commands(CLI::App& root, Context& context);
 void register_torrent_commands(CLI::App& root, Context& context);
 void register_lab_commands(CLI::App& root, Context& context);
 void register_link_commands(CLI::App& root, Context& context);

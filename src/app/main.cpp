@@ -97,6 +97,7 @@ Exit status: 0 success, 1 failure, 2 bad usage.)");
     l7::app::register_http_commands(app, ctx);
     l7::app::register_mail_commands(app, ctx);
     l7::app::register_ftp_commands(app, ctx);
+    l7::app::register_tls_commands(app, ctx);
     l7::app::register_torrent_commands(app, ctx);
     l7::app::register_lab_commands(app, ctx);
     l7::app::register_link_commands(app, ctx);
