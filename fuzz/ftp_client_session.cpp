@@ -54,6 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     config.active = (conf & 8) != 0;
     config.resume = (conf & 16) != 0;
     config.ascii = (conf & 32) != 0;
+    config.tls = (conf & 128) != 0;
     config.user = "bob";
     config.password = "s3cr3t-pw";
     config.path = (seed & 1) ? "pub/a\r\nDELE x" : "pub/file";
@@ -98,6 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                                        : FtpHostPort{"127.0.0.1", 5000});
             } else if (auto* t = std::get_if<FtpClientTransfer>(&*ev)) {
                 ++transfers;
+                L7_FUZZ_CHECK(!t->protect || config.tls);
                 L7_FUZZ_CHECK((t->direction == FtpClientDirection::upload) ==
                               (config.operation == FtpOperation::put));
                 const unsigned pick = next() % 6;
@@ -107,6 +109,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     session.data_failed("disk full", true);
                 } else {
                     session.data_finished(next() % 16);
+                }
+            } else if (std::holds_alternative<FtpClientStartTls>(*ev)) {
+                L7_FUZZ_CHECK(config.tls);
+                if (next() % 4 == 0) {
+                    session.tls_failed("handshake failed");
+                } else {
+                    session.tls_ready();
                 }
             } else if (auto* done = std::get_if<FtpClientDone>(&*ev)) {
                 ++dones;

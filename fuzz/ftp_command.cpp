@@ -158,6 +158,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bool anonymous = (data[0] & 2) != 0;
     const bool writable = (data[0] & 4) == 0;
     const bool deferred = (data[0] & 8) != 0;
+    const bool tls = (data[0] & 16) != 0;
+    const bool tls_required = (data[0] & 32) != 0;
     std::string_view input = l7::fuzz::as_text(data + 1, size - 1);
 
     // The codec, line by line (bounded: the session below gets the whole input).
@@ -182,6 +184,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     config.peer_address = "127.0.0.1";
     config.local_address = "127.0.0.1";
     config.anonymous = anonymous;
+    config.tls_available = tls;
+    config.tls_required = tls && tls_required;
     config.clock = [] { return std::int64_t{1700000000 + 86400}; };
     const std::size_t max_room = config.limits.max_line * 2;
     FtpServerSession session(config);
@@ -256,6 +260,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 if (!deferred) {
                     finish();
                 }
+            } else if (auto* start = std::get_if<FtpStartTls>(&*ev)) {
+                L7_FUZZ_CHECK(tls);
+                L7_FUZZ_CHECK(start->reply.starts_with("234 "));
+                L7_FUZZ_CHECK(session.input_room() == 0);  // nothing read during the handshake
+                L7_FUZZ_CHECK(session.tls_result((seed & 64) == 0));
+                L7_FUZZ_CHECK(!session.tls_result(true));  // answered once
             } else if (std::holds_alternative<FtpAbort>(*ev)) {
                 aborted = true;
             } else if (std::holds_alternative<FtpClose>(*ev)) {

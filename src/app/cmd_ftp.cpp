@@ -8,6 +8,7 @@
 #include "app/password_edit.hpp"
 #include "core/log.hpp"
 #include "ftp/asio/server.hpp"
+#include "tls/asio/context.hpp"
 
 namespace l7::app {
 namespace {
@@ -103,6 +104,20 @@ int run_ftp_serve(const FtpServeFlags& f, Context& ctx) {
         parse_duration_option(f.transfer_timeout));
     options.max_connections = f.max_connections;
     options.read_only = f.read_only;
+    if (f.tls_cert.empty() != f.tls_key.empty()) {
+        throw UsageError("give --tls-cert and --tls-key together");
+    }
+    if (f.tls_required && f.tls_cert.empty()) {
+        throw UsageError("--tls-required needs a certificate: give --tls-cert and --tls-key");
+    }
+    if (!f.tls_cert.empty()) {
+        auto tls = tls::make_server_context({f.tls_cert, f.tls_key});
+        if (!tls) {
+            throw UsageError(tls.error().message);
+        }
+        options.tls = *tls;
+        options.tls_required = f.tls_required;
+    }
 
     net::Runtime runtime({.threads = f.threads});
     try {
@@ -166,6 +181,15 @@ void add_ftp_serve(CLI::App& ftp_cmd, Context& ctx) {
         ->capture_default_str()
         ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
     cmd->add_option("--threads", f->threads, "Worker threads (default: one per core)");
+    cmd->add_option("--tls-cert", f->tls_cert,
+                    "Offer AUTH TLS (RFC 4217) with this PEM certificate chain "
+                    "(e.g. from `l7 tls cert`)")
+        ->type_name("FILE");
+    cmd->add_option("--tls-key", f->tls_key, "The private key of --tls-cert (PEM)")
+        ->type_name("FILE");
+    cmd->add_flag("--tls-required", f->tls_required,
+                  "Refuse USER before AUTH TLS, and transfers without PROT P, to every user but "
+                  "anonymous");
     cmd->footer(R"(The FTP server of the course (RFC 959): a control connection carrying commands
 and numbered replies, and a separate data connection for each listing and file. The
 client either asks the server to listen (PASV, or EPSV, RFC 2428) or tells it where to
@@ -180,12 +204,19 @@ sendfile(2); TYPE A converts line ends. Also: LIST, NLST, MLSD, MLST, SIZE, MDTM
 (RFC 3659), FEAT and OPTS (RFC 2389), HOST (RFC 7151), MKD, RMD, DELE, RNFR/RNTO,
 ABOR, STAT, HELP. --trace shows each control dialogue as C:/S: lines (PASS hidden).
 
+With --tls-cert and --tls-key, AUTH TLS (RFC 4217) turns the control connection into
+TLS; PBSZ 0 and PROT P then protect each data connection too (clients: curl --ssl-reqd,
+lftp, Python's ftplib.FTP_TLS, `l7 ftp ... --tls`). --tls-required keeps passwords and
+their files off the wire in clear: USER before AUTH TLS gets 530, a transfer without
+PROT P gets 521; anonymous logins stay allowed in clear.
+
 --config FILE gives the same settings in TOML (a flag on the command line wins), and
 users with roots and rights of their own:
   root = "srv"             listen = ["0.0.0.0:21"]       hostname = "ftp.hamburger.edu"
   anonymous = true         anonymous_root = "srv/pub"    read_only = false
   passive_ports = "50000-50100"    idle_timeout = "5m"    transfer_timeout = "60s"
   max_connections = 200    threads = 2                   users_file = "users"
+  tls_cert = "cert.pem"    tls_key = "key.pem"           tls_required = false
   [[user]]
   name = "bob"    password_hash = "$y$j9T$..."    root = "home/bob"    write = true
 Paths are relative to the file's directory; hashes come from `l7 http passwd` or
@@ -195,7 +226,10 @@ Examples:
   l7 ftp serve --root /srv/ftp --user alice:secret --anonymous --trace
   curl ftp://127.0.0.1:2121/                       # anonymous listing
   curl -u alice:secret -T notes.txt ftp://127.0.0.1:2121/incoming/
-  lftp -p 2121 -u alice,secret -e 'mirror /docs docs; bye' 127.0.0.1)");
+  lftp -p 2121 -u alice,secret -e 'mirror /docs docs; bye' 127.0.0.1
+  l7 tls cert --name localhost --cert cert.pem --key key.pem
+  l7 ftp serve --user alice:secret --tls-cert cert.pem --tls-key key.pem --tls-required
+  curl --ssl-reqd --cacert cert.pem -u alice:secret ftp://localhost:2121/)");
     cmd->callback([f, cmd, &ctx] {
         ctx.action = [f, cmd, &ctx] {
             if (!f->config_file.empty()) {

@@ -26,6 +26,7 @@
 #include "core/staged_file.hpp"
 #include "dns/asio/client_resolver.hpp"
 #include "ftp/asio/client.hpp"
+#include "tls/asio/context.hpp"
 
 namespace l7::app {
 namespace {
@@ -46,6 +47,9 @@ struct FtpClientFlags {
     bool names = false;      // ls --names
     bool mlsd = false;       // ls --mlsd
     bool directory = false;  // rm --dir
+    bool tls = false;        // AUTH TLS (RFC 4217)
+    std::string cacert;      // --cacert FILE
+    bool insecure = false;   // --insecure: any certificate
 };
 
 std::string errno_text() {
@@ -258,6 +262,11 @@ ftp::FtpClientConfig make_config(ftp::FtpOperation op, const FtpClientFlags& f,
     config.active = f.active;
     config.ascii = f.ascii;
     config.resume = f.resume;
+    config.tls = f.tls;
+    if ((!f.cacert.empty() || f.insecure) && !f.tls) {
+        throw UsageError(std::string(f.insecure ? "--insecure" : "--cacert") +
+                         " is about TLS: give --tls too");
+    }
     if (f.resume && f.ascii) {
         throw UsageError(
             "--continue and --ascii do not go together: byte offsets of a "
@@ -341,7 +350,14 @@ void check_upload(const FtpClientFlags& f) {
 // --- running -------------------------------------------------------------------------------
 
 int exit_code(const ftp::FtpClientDone& done) {
-    return done.failure == ftp::FtpClientFailure::login ? 67 : 1;
+    switch (done.failure) {
+        case ftp::FtpClientFailure::login:
+            return 67;
+        case ftp::FtpClientFailure::tls:
+            return 35;  // curl's "SSL connect error"
+        default:
+            return 1;
+    }
 }
 
 int run_client(ftp::FtpOperation op, const std::string& verb, const FtpClientFlags& f,
@@ -390,6 +406,14 @@ int run_client(ftp::FtpOperation op, const std::string& verb, const FtpClientFla
     options.io_timeout =
         std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration_option(f.timeout));
     options.tracer = &ctx.tracer;
+    if (f.tls) {
+        auto tls = tls::make_client_context({f.cacert, !f.insecure});
+        if (!tls) {
+            throw UsageError(tls.error().message);
+        }
+        options.tls = *tls;
+        options.tls_host = url.host;
+    }
 
     ftp::FtpClientSession session(config);
     std::optional<ftp::FtpClientRun> run;
@@ -452,9 +476,16 @@ side of the control connection instead and announce that with EPRT (PORT when EP
 not understood); only a connection from the server's address is accepted. --trace
 prints the control dialogue as C:/S: lines, the password hidden.
 
+--tls (RFC 4217): AUTH TLS right after the greeting; the server's certificate must name
+the URL's host and be trusted (the system's CAs, or --cacert). Then USER and PASS go
+through TLS, and PBSZ 0 and PROT P protect each data connection, which resumes the
+control connection's TLS session (servers such as vsftpd require that). Nothing falls
+back to clear text: a server without AUTH TLS ends the session.
+
 Exit status: 0 when all went well, 1 when the server refused a command or the transfer
 failed, 2 for a usage error, 6 when the server's name does not resolve, 7 when no
-connection could be made, 67 when the log-in was refused.)";
+connection could be made, 35 when TLS could not be set up (refused, or the certificate
+or handshake failed), 67 when the log-in was refused.)";
 
 struct VerbHelp {
     const char* name;
@@ -471,6 +502,16 @@ CLI::App* add_verb(CLI::App& ftp_cmd, const VerbHelp& help, FtpClientFlags& f) {
         ->type_name("FILE");
     cmd->add_flag("--active", f.active,
                   "The server connects to l7 for the data (EPRT/PORT), not l7 to it");
+    cmd->add_flag("--tls", f.tls,
+                  "Protect the session with TLS (AUTH TLS, RFC 4217): the password, the "
+                  "commands and every data connection (PBSZ 0, PROT P)");
+    cmd->add_option("--cacert", f.cacert,
+                    "With --tls: trust the certificates in this PEM file (e.g. a self-signed "
+                    "one from `l7 tls cert`) instead of the system's")
+        ->type_name("FILE");
+    cmd->add_flag("--insecure", f.insecure,
+                  "With --tls: accept any certificate (encrypted, but not checked: a man in the "
+                  "middle could read everything)");
     add_client_timeouts(*cmd, f.timeout, f.connect_timeout);
     cmd->footer(std::string(help.body) + "\n" + kCommonHelp + "\n\nExamples:\n" + help.examples);
     return cmd;

@@ -44,7 +44,7 @@ void apply_ftp_serve_config(FtpServeFlags& f, const CLI::App& cmd) {
     const config::Table t = config::Table::load_file(f.config_file);
     t.allow_only({"root", "listen", "hostname", "anonymous", "anonymous_root", "read_only",
                   "passive_ports", "idle_timeout", "transfer_timeout", "max_connections", "threads",
-                  "users_file", "user"});
+                  "users_file", "user", "tls_cert", "tls_key", "tls_required"});
     const fs::path dir = fs::absolute(f.config_file).parent_path();
     if (auto v = t.get_string("root"); v && !option_given(cmd, "--root")) {
         f.root = path_near(dir, *v);
@@ -58,6 +58,15 @@ void apply_ftp_serve_config(FtpServeFlags& f, const CLI::App& cmd) {
                 t.fail("listen", "'" + l + "' is not ADDR:PORT");
             }
         }
+    }
+    if (auto v = t.get_string("tls_cert"); v && !option_given(cmd, "--tls-cert")) {
+        f.tls_cert = path_near(dir, *v);
+    }
+    if (auto v = t.get_string("tls_key"); v && !option_given(cmd, "--tls-key")) {
+        f.tls_key = path_near(dir, *v);
+    }
+    if (auto v = t.get_bool("tls_required"); v && !option_given(cmd, "--tls-required")) {
+        f.tls_required = *v;
     }
     if (auto v = t.get_string("hostname"); v && !option_given(cmd, "--hostname")) {
         f.hostname = *v;

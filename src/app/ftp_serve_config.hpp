@@ -54,6 +54,9 @@ struct FtpServeFlags {
     std::string transfer_timeout = "60s";
     std::size_t max_connections = 200;
     unsigned threads = 0;
+    std::string tls_cert;  // AUTH TLS (RFC 4217) with this certificate chain...
+    std::string tls_key;   // ...and key
+    bool tls_required = false;
 };
 
 // Fills the settings in `flags` that `cmd`'s command line did not give from the file at

@@ -205,6 +205,21 @@ void FtpClientSession::timed_out() {
                                    : "the server did not answer " + last_command_ + " in time");
 }
 
+void FtpClientSession::tls_ready() {
+    if (step_ != Step::handshake) {
+        return;
+    }
+    trace_.record(trace::Direction::note, "TLS on the control connection");
+    send(command("USER", config_.user));
+    step_ = Step::user;
+}
+
+void FtpClientSession::tls_failed(std::string why) {
+    if (step_ == Step::handshake) {
+        finish(FtpClientFailure::tls, std::move(why));  // no QUIT: the connection is unusable
+    }
+}
+
 void FtpClientSession::data_opened() {
     if (step_ == Step::connect) {
         data_ready();
@@ -271,8 +286,8 @@ void FtpClientSession::advance() {
     for (;;) {
         // While the driver opens the data connection, or moves data after the final reply
         // came, what the server says next waits.
-        const bool driver_busy =
-            step_ == Step::connect || step_ == Step::listen || (step_ == Step::moving && final_);
+        const bool driver_busy = step_ == Step::connect || step_ == Step::listen ||
+                                 step_ == Step::handshake || (step_ == Step::moving && final_);
         if (step_ == Step::done || !events_.empty() || driver_busy) {
             return;
         }
@@ -352,6 +367,11 @@ void FtpClientSession::on_reply(const FtpReply& reply) {
     switch (step_) {
         case Step::greeting:
             return on_greeting(reply);
+        case Step::auth:
+            return on_auth(reply);
+        case Step::pbsz:
+        case Step::prot:
+            return on_protection(reply);
         case Step::user:
         case Step::pass:
             return on_login(reply);
@@ -382,6 +402,7 @@ void FtpClientSession::on_reply(const FtpReply& reply) {
         case Step::quit:
         case Step::connect:
         case Step::listen:
+        case Step::handshake:
         case Step::done:
             return;
     }
@@ -394,8 +415,40 @@ void FtpClientSession::on_greeting(const FtpReply& reply) {
         finish(FtpClientFailure::refused, "the server refused the connection: " + said(reply));
         return;
     }
+    if (config_.tls) {
+        send("AUTH TLS");
+        step_ = Step::auth;
+        return;
+    }
     send(command("USER", config_.user));
     step_ = Step::user;
+}
+
+void FtpClientSession::on_auth(const FtpReply& reply) {
+    if (reply.code != 234) {
+        finish(FtpClientFailure::tls, "the server does not offer TLS: AUTH TLS " + said(reply),
+               true);
+        return;
+    }
+    // Anything the server sent behind its 234 came in clear: it must not pass for a reply
+    // that came through TLS.
+    parser_ = FtpReplyParser(config_.limits);
+    step_ = Step::handshake;
+    events_.push_back(FtpClientStartTls{});
+}
+
+void FtpClientSession::on_protection(const FtpReply& reply) {
+    if (!reply.positive_completion()) {
+        finish(FtpClientFailure::tls, last_command_ + " was refused: " + said(reply), true);
+        return;
+    }
+    if (step_ == Step::pbsz) {
+        send("PROT P");
+        step_ = Step::prot;
+        return;
+    }
+    data_protected_ = true;
+    logged_in();
 }
 
 void FtpClientSession::on_login(const FtpReply& reply) {
@@ -419,6 +472,12 @@ void FtpClientSession::on_login(const FtpReply& reply) {
 }
 
 void FtpClientSession::logged_in() {
+    if (config_.tls && !data_protected_) {
+        // RFC 4217 9: PBSZ 0 first (TLS frames the data itself), then the level.
+        send("PBSZ 0");
+        step_ = Step::pbsz;
+        return;
+    }
     switch (config_.operation) {
         case FtpOperation::mkdir:
             send(command("MKD", config_.path));
@@ -658,6 +717,7 @@ void FtpClientSession::on_transfer(const FtpReply& reply) {
                                                                     : FtpClientDirection::download;
         transfer.ascii = config_.operation == FtpOperation::list || config_.ascii;
         transfer.offset = offset_;
+        transfer.protect = data_protected_;
         transfer.total = config_.operation == FtpOperation::put ? std::optional(config_.local_size)
                                                                 : remote_size_;
         events_.push_back(transfer);

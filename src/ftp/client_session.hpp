@@ -18,6 +18,8 @@
 //                              to the end of the stream (download) or of the file (upload:
 //                              then close), then s.data_finished(bytes) or
 //                              s.data_failed(why, local)
+//           FtpClientStartTls: a TLS handshake as the client on the control connection,
+//                              then s.tls_ready() or s.tls_failed(why)
 //           FtpClientDone:     close both connections
 //       }
 //       read the control connection with a deadline; s.receive(bytes) (EOF: s.receive({}));
@@ -30,6 +32,12 @@
 // --continue's offset, the data connection, REST (RFC 3659 5) to resume, and LIST, NLST, MLSD
 // (RFC 3659 7), RETR, STOR or APPE, whose 150/125 starts the data and whose 226/250 (after
 // the data connection closed) ends it. QUIT last, also after a failure once logged in.
+//
+// TLS (`tls`, RFC 4217): AUTH TLS right after the greeting, the handshake, then the log-in
+// through it, and PBSZ 0 and PROT P before the operation: every data connection is then
+// TLS too (FtpClientTransfer::protect; the driver resumes the control connection's TLS
+// session on it, RFC 4217 10.2, which servers such as vsftpd insist on). A server that
+// refuses AUTH or PROT P ends the session: nothing is sent in clear instead.
 //
 // Data connections: passive by default, EPSV (RFC 2428 3) and PASV when EPSV is not
 // understood (500, 501, 502: the server is remembered as PASV-only for the session). Active
@@ -92,6 +100,7 @@ struct FtpClientConfig {
     bool resume = false;
     std::uint64_t local_size = 0;   // get: the local file's size; put: the file's size
     bool remove_directory = false;  // rm: RMD rather than DELE
+    bool tls = false;               // AUTH TLS, PBSZ 0, PROT P (RFC 4217)
     FtpReplyLimits limits{8192, 1000};
     std::size_t max_preliminary = 16;  // 1xx replies waited out per command
 };
@@ -118,7 +127,11 @@ struct FtpClientTransfer {
     std::uint64_t offset = 0;  // download: bytes already here (appended to); upload: where
                                // to start reading the local file
     std::optional<std::uint64_t> total;  // the whole file's size when known (progress)
+    bool protect = false;                // PROT P: a TLS handshake (as the client) before the bytes
 };
+
+// The server said 234 to AUTH TLS: the driver runs the handshake on the control connection.
+struct FtpClientStartTls {};
 
 enum class FtpClientFailure {
     none,
@@ -130,6 +143,7 @@ enum class FtpClientFailure {
     closed,    // the server closed the control connection early (or said 421)
     timeout,   // the server did not answer in time
     local,     // the driver could not read or write the local file
+    tls,       // TLS was refused (AUTH, PBSZ, PROT) or its handshake failed
 };
 
 // The session is over: close the connections once the sends before this are written.
@@ -145,7 +159,7 @@ struct FtpClientDone {
 };
 
 using FtpClientEvent = std::variant<FtpClientSend, FtpClientConnect, FtpClientListen,
-                                    FtpClientTransfer, FtpClientDone>;
+                                    FtpClientTransfer, FtpClientDone, FtpClientStartTls>;
 
 class FtpClientSession {
   public:
@@ -163,6 +177,9 @@ class FtpClientSession {
     void data_finished(std::uint64_t bytes);
     // `local`: the local file, not the connection, failed; the session ends at once.
     void data_failed(std::string why, bool local = false);
+    // The control connection's handshake after FtpClientStartTls.
+    void tls_ready();
+    void tls_failed(std::string why);
 
     // The next thing for the driver to do; nullopt when the session needs server bytes (or
     // an answer about the data connection).
@@ -176,6 +193,10 @@ class FtpClientSession {
   private:
     enum class Step {
         greeting,
+        auth,       // AUTH TLS sent
+        handshake,  // waiting for the driver: tls_ready()
+        pbsz,
+        prot,
         user,
         pass,
         type,
@@ -197,6 +218,8 @@ class FtpClientSession {
     void advance();
     void on_reply(const FtpReply& reply);
     void on_greeting(const FtpReply& reply);
+    void on_auth(const FtpReply& reply);
+    void on_protection(const FtpReply& reply);
     void on_login(const FtpReply& reply);
     void on_type(const FtpReply& reply);
     void on_size(const FtpReply& reply);
@@ -236,8 +259,9 @@ class FtpClientSession {
     bool pasv_only_ = false;
     bool eprt_refused_ = false;
     bool appe_refused_ = false;
-    FtpHostPort local_;         // active mode: where we listen
-    std::uint64_t offset_ = 0;  // REST / APPE offset
+    bool data_protected_ = false;  // PROT P accepted
+    FtpHostPort local_;            // active mode: where we listen
+    std::uint64_t offset_ = 0;     // REST / APPE offset
     std::optional<std::uint64_t> remote_size_;
 
     // While the data moves, its end and the final reply may come in either order.

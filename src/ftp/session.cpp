@@ -16,8 +16,9 @@ constexpr std::string_view kHidden = "<credentials hidden>";
 // Commands a client may send before logging in (RFC 959 4.1.1; FEAT, HOST, OPTS per RFC
 // 2389 and 7151).
 bool allowed_before_login(std::string_view verb) {
-    static constexpr std::string_view kVerbs[] = {"USER", "PASS", "ACCT", "QUIT", "NOOP", "SYST",
-                                                  "FEAT", "HELP", "HOST", "OPTS", "STAT", "ABOR"};
+    static constexpr std::string_view kVerbs[] = {"USER", "PASS", "ACCT", "QUIT", "NOOP",
+                                                  "SYST", "FEAT", "HELP", "HOST", "OPTS",
+                                                  "STAT", "ABOR", "AUTH", "PBSZ", "PROT"};
     return std::find(std::begin(kVerbs), std::end(kVerbs), verb) != std::end(kVerbs);
 }
 
@@ -119,11 +120,14 @@ void FtpServerSession::receive(std::string_view bytes) {
         eof_ = true;
         return;
     }
+    if (question_ == Question::tls) {
+        return;  // plaintext behind AUTH TLS, read before the driver stopped reading
+    }
     framer_.append(bytes);
 }
 
 std::size_t FtpServerSession::input_room() const {
-    if (phase_ == Phase::closed || held_line_) {
+    if (phase_ == Phase::closed || held_line_ || question_ == Question::tls) {
         return 0;
     }
     const std::size_t buffered = framer_.buffered();
@@ -282,11 +286,11 @@ namespace {
 
 bool known_verb(std::string_view verb) {
     static constexpr std::string_view kVerbs[] = {
-        "USER", "PASS", "ACCT", "QUIT", "NOOP", "SYST", "FEAT", "OPTS", "HELP", "HOST",
-        "STAT", "ABOR", "CWD",  "XCWD", "CDUP", "XCUP", "PWD",  "XPWD", "TYPE", "MODE",
-        "STRU", "PORT", "EPRT", "PASV", "EPSV", "LIST", "NLST", "MLSD", "MLST", "RETR",
-        "STOR", "APPE", "STOU", "REST", "SIZE", "MDTM", "MKD",  "XMKD", "RMD",  "XRMD",
-        "DELE", "RNFR", "RNTO", "ALLO", "SITE", "SMNT", "REIN"};
+        "USER", "PASS", "ACCT", "QUIT", "NOOP", "SYST", "FEAT", "OPTS", "HELP", "HOST", "STAT",
+        "ABOR", "CWD",  "XCWD", "CDUP", "XCUP", "PWD",  "XPWD", "TYPE", "MODE", "STRU", "PORT",
+        "EPRT", "PASV", "EPSV", "LIST", "NLST", "MLSD", "MLST", "RETR", "STOR", "APPE", "STOU",
+        "REST", "SIZE", "MDTM", "MKD",  "XMKD", "RMD",  "XRMD", "DELE", "RNFR", "RNTO", "ALLO",
+        "SITE", "SMNT", "REIN", "AUTH", "PBSZ", "PROT", "CCC"};
     return std::find(std::begin(kVerbs), std::end(kVerbs), verb) != std::end(kVerbs);
 }
 
@@ -399,7 +403,13 @@ void FtpServerSession::dispatch(const FtpCommand& cmd) {
         cmd_rnto(cmd);
     } else if (v == "ALLO") {
         reply(202, "ALLO not needed");
-    } else if (v == "SITE" || v == "SMNT" || v == "REIN") {
+    } else if (v == "AUTH") {
+        cmd_auth(cmd);
+    } else if (v == "PBSZ") {
+        cmd_pbsz(cmd);
+    } else if (v == "PROT") {
+        cmd_prot(cmd);
+    } else if (v == "SITE" || v == "SMNT" || v == "REIN" || v == "CCC") {
         error(502, v + " not implemented");
     } else {
         error(500, "Unknown command " + v);
@@ -426,6 +436,12 @@ void FtpServerSession::cmd_user(const FtpCommand& cmd) {
         }
         pending_user_ = "anonymous";
         reply(331, "Anonymous login ok, send your e-mail address as the password");
+        return;
+    }
+    if (config_.tls_required && !tls_active_) {
+        // RFC 4217 11: a server whose policy wants the password protected refuses USER.
+        error(530, "This server requires AUTH TLS before USER");
+        user_given_ = false;
         return;
     }
     pending_user_ = cmd.argument;
@@ -618,7 +634,12 @@ void FtpServerSession::start_transfer(FtpTransfer transfer) {
         error(425, "Use PORT, EPRT, PASV or EPSV first");
         return;
     }
+    if (config_.tls_required && !protect_data_ && user_ != "anonymous") {
+        error(521, "Data connections must be protected: send PBSZ 0 and PROT P first");
+        return;
+    }
     transfer.ascii = ascii_;
+    transfer.protect = protect_data_;
     if (data_mode_ == DataMode::active) {
         transfer.active = active_;
     }
@@ -1034,13 +1055,111 @@ void FtpServerSession::cmd_rnto(const FtpCommand& cmd) {
     reply(250, "Renamed " + from + " to " + *to);
 }
 
+// ---- TLS (RFC 4217, with RFC 2228's PBSZ and PROT) ---------------------------------------
+
+void FtpServerSession::cmd_auth(const FtpCommand& cmd) {
+    if (!config_.tls_available) {
+        error(502, "AUTH not available: this server has no TLS certificate");
+        return;
+    }
+    if (tls_active_) {
+        error(503, "TLS is already active");
+        return;
+    }
+    std::string mechanism = cmd.argument;
+    std::transform(mechanism.begin(), mechanism.end(), mechanism.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    // "SSL" and "TLS-C" are older names of the same thing (curl tries SSL first); "TLS-P"
+    // also meant protected data.
+    if (mechanism != "TLS" && mechanism != "TLS-C" && mechanism != "SSL" && mechanism != "TLS-P") {
+        error(504, "Only AUTH TLS is supported");
+        return;
+    }
+    // RFC 4217 4: a login given before AUTH is forgotten; USER must come again.
+    files_ = nullptr;
+    writable_ = false;
+    user_.clear();
+    user_given_ = false;
+    cwd_ = "/";
+    protect_data_ = mechanism == "TLS-P";
+    pbsz_given_ = protect_data_;
+    // Whatever came behind the AUTH line in plaintext is dropped: it must not be taken as
+    // if it had come through TLS (the STARTTLS command injection).
+    framer_ = LineFramer(config_.limits.max_line);
+    const std::string bytes =
+        render_reply(234, "AUTH " + mechanism + " ok, start the TLS handshake");
+    trace_.record_lines(Direction::to_client, bytes);
+    phase_ = Phase::waiting;
+    question_ = Question::tls;
+    push(FtpStartTls{bytes});
+}
+
+bool FtpServerSession::tls_result(bool ok) {
+    if (question_ != Question::tls) {
+        return false;
+    }
+    question_ = Question::none;
+    if (!ok) {
+        trace_.record(Direction::note, "TLS handshake failed: closing");
+        phase_ = Phase::closed;
+        push(FtpClose{});
+        return true;
+    }
+    tls_active_ = true;
+    phase_ = Phase::command;
+    return true;
+}
+
+void FtpServerSession::cmd_pbsz(const FtpCommand& cmd) {
+    if (!tls_active_) {
+        error(503, "PBSZ needs AUTH TLS first");
+        return;
+    }
+    if (!require_argument(cmd) || !parse_offset(cmd.argument)) {
+        if (!cmd.argument.empty()) {
+            error(501, "PBSZ needs a number");
+        }
+        return;
+    }
+    // TLS frames the stream itself: the only buffer size is 0 (RFC 4217 9).
+    pbsz_given_ = true;
+    reply(200, "PBSZ=0");
+}
+
+void FtpServerSession::cmd_prot(const FtpCommand& cmd) {
+    if (!pbsz_given_) {
+        error(503, "PROT needs PBSZ first");
+        return;
+    }
+    if (!require_argument(cmd)) {
+        return;
+    }
+    const char level = static_cast<char>(std::toupper(static_cast<unsigned char>(cmd.argument[0])));
+    if (cmd.argument.size() != 1 ||
+        std::string_view("CSEP").find(level) == std::string_view::npos) {
+        error(504, "Unknown protection level " + cmd.argument);
+    } else if (level == 'S' || level == 'E') {
+        error(536, "Only PROT C and PROT P are supported with TLS");
+    } else if (level == 'C' && config_.tls_required) {
+        error(534, "Data connections must be protected here: PROT P");
+    } else {
+        protect_data_ = level == 'P';
+        reply(200, protect_data_ ? "Protection level set to P (TLS on data connections)"
+                                 : "Protection level set to C (clear data connections)");
+    }
+}
+
 // ---- Information ------------------------------------------------------------------------
 
 void FtpServerSession::cmd_feat() {
     // RFC 2389 3.2: each feature on its own line, starting with a space.
-    const std::vector<std::string> features = {
+    std::vector<std::string> features = {
         "EPRT", "EPSV",        "HOST", "MDTM", "MLST type*;size*;modify*;perm*;",
         "PASV", "REST STREAM", "SIZE", "TVFS", "UTF8"};
+    if (config_.tls_available) {
+        features.insert(features.begin(), "AUTH TLS");  // RFC 4217 6
+        features.insert(features.end() - 1, {"PBSZ", "PROT"});
+    }
     reply_raw(render_multiline(211, "Features:", features, "End"));
 }
 
@@ -1063,9 +1182,9 @@ void FtpServerSession::cmd_help(const FtpCommand& cmd) {
         return;
     }
     const std::vector<std::string> lines = {
-        "ABOR ACCT ALLO APPE CDUP CWD  DELE EPRT EPSV FEAT HELP HOST LIST MDTM MKD",
-        "MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD  QUIT REST RETR RMD  RNFR",
-        "RNTO SIZE STAT STOR STOU STRU SYST TYPE USER XCUP XCWD XMKD XPWD XRMD"};
+        "ABOR ACCT ALLO APPE AUTH CDUP CWD  DELE EPRT EPSV FEAT HELP HOST LIST MDTM",
+        "MKD  MLSD MLST MODE NLST NOOP OPTS PASS PASV PBSZ PORT PROT PWD  QUIT REST",
+        "RETR RMD  RNFR RNTO SIZE STAT STOR STOU STRU SYST TYPE USER XCUP XCWD XMKD", "XPWD XRMD"};
     reply_raw(render_multiline(214, "The following commands are recognized:", lines, "Help OK"));
 }
 

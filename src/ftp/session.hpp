@@ -19,6 +19,8 @@
 //                                s.data_connection_result(ok); when ok, move the bytes, then
 //                                s.transfer_result(outcome)
 //           FtpAbort:            stop the transfer under way; then s.transfer_result(aborted)
+//           FtpStartTls:         write ev.reply, then a TLS handshake as the server on the
+//                                control connection: s.tls_result(ok) (RFC 4217 AUTH TLS)
 //           FtpClose:            close the control connection
 //       }
 //       read at most s.input_room() bytes (even during a transfer: ABOR may come);
@@ -35,6 +37,12 @@
 // logged in, 550 file unavailable (also: permission denied), 553 file name not allowed, 425
 // no data connection, 426 transfer aborted, 451 local error, 452 no space, 421 closing
 // (too many errors or failed logins, the idle deadline).
+//
+// TLS (RFC 4217, when the driver has a certificate): AUTH TLS is answered 234 and the
+// handshake follows on the control connection; input is not read meanwhile, and bytes that
+// came in plaintext behind the AUTH line are dropped (they could be injected commands). PBSZ
+// 0 and PROT P then protect the data connections (FtpTransfer::protect). With tls_required,
+// a non-anonymous USER before AUTH gets 530 and its transfers without PROT P get 521.
 //
 // Data connections (the course's "out of band" control): PASV/EPSV ask the driver to listen,
 // PORT/EPRT give an address the driver connects to. An address other than the control
@@ -70,6 +78,8 @@ struct FtpServerConfig {
     std::string peer_address;            // the control connection's peer (PORT/EPRT check)
     std::string local_address;           // the control connection's local address (227)
     bool anonymous = false;              // USER anonymous / ftp accepted (the driver decides)
+    bool tls_available = false;          // AUTH TLS offered (the driver has a certificate)
+    bool tls_required = false;           // ... and required of every non-anonymous login
     FtpLimits limits;
     // Unix time now, for LIST's "recent" column; nullptr: every time shows its year.
     std::function<std::int64_t()> clock;
@@ -96,14 +106,21 @@ struct FtpTransfer {
     bool ascii = false;        // TYPE A: line ends converted (CRLF on the wire, LF on disk)
     // Where the data connection goes: nullopt = the passive listener, else connect here.
     std::optional<FtpHostPort> active;
-    std::string listing;  // kind listing: the bytes to send
+    std::string listing;   // kind listing: the bytes to send
+    bool protect = false;  // PROT P: TLS on the data connection (the driver is the TLS server)
 };
 
 struct FtpAbort {};
 struct FtpClose {};
 
+// AUTH TLS accepted: the driver stops reading, writes `reply` (234) in plaintext and runs
+// the handshake.
+struct FtpStartTls {
+    std::string reply;
+};
+
 using FtpEvent = std::variant<FtpSend, FtpCheckCredentials, FtpOpenPassive, FtpClosePassive,
-                              FtpTransfer, FtpAbort, FtpClose>;
+                              FtpTransfer, FtpAbort, FtpClose, FtpStartTls>;
 
 // What a login gives: the user's files (valid until the session ends) and whether they may
 // change them.
@@ -149,12 +166,15 @@ class FtpServerSession {
     bool passive_result(std::optional<std::uint16_t> port);
     bool data_connection_result(bool connected);
     bool transfer_result(FtpTransferOutcome outcome);
+    // The AUTH TLS handshake's end: on failure the connection closes (no reply can be read).
+    bool tls_result(bool ok);
     // The idle deadline passed: 421, then close.
     void timed_out();
 
     FtpWaitingFor waiting_for() const;
     const std::string& user() const { return user_; }
     bool logged_in() const { return files_ != nullptr; }
+    bool tls_active() const { return tls_active_; }
     const std::string& current_directory() const { return cwd_; }
 
     // C:/S: lines of the dialogue when enabled; PASS is "<credentials hidden>".
@@ -162,7 +182,7 @@ class FtpServerSession {
 
   private:
     enum class Phase { not_started, command, waiting, data_setup, transferring, closed };
-    enum class Question { none, credentials, passive, data, transfer };
+    enum class Question { none, credentials, passive, data, transfer, tls };
 
     void advance();
     void handle_line(std::string_view raw);
@@ -194,6 +214,9 @@ class FtpServerSession {
     void cmd_stat(const FtpCommand& cmd);
     void cmd_help(const FtpCommand& cmd);
     void cmd_abor();
+    void cmd_auth(const FtpCommand& cmd);
+    void cmd_pbsz(const FtpCommand& cmd);
+    void cmd_prot(const FtpCommand& cmd);
     void start_transfer(FtpTransfer transfer);
 
     void reply(int code, std::string_view text);
@@ -224,6 +247,9 @@ class FtpServerSession {
     std::optional<std::string> rename_from_;
     std::size_t errors_ = 0;
     std::size_t login_failures_ = 0;
+    bool tls_active_ = false;
+    bool pbsz_given_ = false;    // PBSZ after AUTH: PROT may follow (RFC 2228)
+    bool protect_data_ = false;  // PROT P
 
     // The data connection as set up by the last PASV/EPSV/PORT/EPRT.
     enum class DataMode { none, passive, active };

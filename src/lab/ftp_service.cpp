@@ -8,6 +8,8 @@
 //   content = "ftp.hamburger.edu"     # the anonymous area's files (src/lab/www/...)
 //   users = ["bob:hamburger"]         # NAME:PASSWORD; each gets users/NAME/ as root
 //   anonymous = true                  # default true
+//   tls_name = "ftp.hamburger.edu"    # AUTH TLS with a self-signed certificate for this
+//                                     # name and the address (ftp-ADDRESS/cert.pem)
 //
 // Everything lives in the lab's state directory, ftp-ADDRESS/anonymous/ and
 // ftp-ADDRESS/users/NAME/. `l7 lab --check` logs in anonymously, lists / over a passive data
@@ -30,6 +32,8 @@
 #include "lab/site_files.hpp"
 #include "lab/state_dir.hpp"
 #include "net/timeout.hpp"
+#include "tls/asio/context.hpp"
+#include "tls/self_signed.hpp"
 
 namespace l7::lab {
 namespace {
@@ -57,12 +61,35 @@ std::vector<User> users_of(const config::Table& s) {
 }
 
 void validate(const config::Table& s) {
-    s.allow_only({"kind", "port", "content", "users", "anonymous"});
+    s.allow_only({"kind", "port", "content", "users", "anonymous", "tls_name"});
     if (auto content = s.get_string("content"); content && !has_site(*content)) {
         s.fail("content", "no built-in content named '" + *content + "'");
     }
     (void)users_of(s);
     (void)s.get_bool("anonymous");
+    if (auto name = s.get_string("tls_name"); name && name->empty()) {
+        s.fail("tls_name", "the certificate needs a host name");
+    }
+}
+
+// A new self-signed certificate at each start: students trust it with --cacert (curl,
+// `l7 ftp --tls`) and see AUTH TLS, PBSZ and PROT in the trace.
+std::shared_ptr<asio::ssl::context> lab_certificate(const fs::path& dir, const std::string& name,
+                                                    const std::string& address) {
+    auto pair = tls::make_self_signed({name, address});
+    if (!pair) {
+        throw std::runtime_error(pair.error().message);
+    }
+    const fs::path cert = dir / "cert.pem";
+    const fs::path key = dir / "key.pem";
+    if (auto written = tls::write_pair(*pair, cert, key); !written) {
+        throw std::runtime_error(written.error().message);
+    }
+    auto context = tls::make_server_context({cert, key});
+    if (!context) {
+        throw std::runtime_error(context.error().message);
+    }
+    return *context;
 }
 
 void start(net::Runtime& rt, const HostPort& ep, const config::Table& s, trace::Tracer& tracer,
@@ -98,6 +125,9 @@ void start(net::Runtime& rt, const HostPort& ep, const config::Table& s, trace::
     }
     options.passwords = *users;
     options.default_root = anonymous;  // unused: every user has an account
+    if (auto name = s.get_string("tls_name")) {
+        options.tls = lab_certificate(dir, *name, ep.host);
+    }
     ftp::start_ftp_server(rt, options, tracer);
 }
 

@@ -18,6 +18,15 @@ listener that never greets (--timeout 1s: exit 1), a bad URL and bad option comb
 (exit 2, one line). --trace shows the C:/S: dialogue with
 "C: PASS <credentials hidden>", and the password appears nowhere in the output.
 
+With --tls (RFC 4217), against a vsftpd with ssl_enable, force_anon_logins_ssl,
+force_anon_data_ssl and require_ssl_reuse (its default: a data connection must resume the
+control connection's TLS session) and a certificate made by `l7 tls cert`: ls, get and put
+in passive and active mode, byte for byte, the trace showing AUTH TLS, PBSZ 0, PROT P and
+resumed data sessions; without --tls vsftpd refuses the log-in (exit 67); a certificate
+that is not trusted (no --cacert) or names another host fails the handshake (exit 35, one
+line naming the verification), --insecure accepts it; --cacert without --tls is a usage
+error. A plain vsftpd refuses AUTH TLS: exit 35, and nothing is sent in clear.
+
 Tool: vsftpd (Debian package vsftpd, /usr/sbin/vsftpd); skipped without it. vsftpd wants
 /var/run/vsftpd/empty (its secure_chroot_dir default; here an empty directory of the test's
 own) and an anonymous root the ftp user cannot write, with a writable subdirectory; as root
@@ -69,6 +78,16 @@ dual_log_enable=NO
 log_ftp_protocol=YES
 """
 
+VSFTPD_TLS_CONF = """\
+ssl_enable=YES
+allow_anon_ssl=YES
+force_anon_logins_ssl=YES
+force_anon_data_ssl=YES
+require_ssl_reuse=YES
+rsa_cert_file={cert}
+rsa_private_key_file={key}
+"""
+
 PASV_PORTS = 20
 
 
@@ -95,7 +114,7 @@ class Vsftpd:
     """vsftpd in the foreground with a private configuration; .root is the anonymous root
     (read-only for the ftp user) and .incoming its writable subdirectory."""
 
-    def __init__(self):
+    def __init__(self, tls=False):
         self.dir = tempfile.mkdtemp(prefix="l7-vsftpd-")
         os.chmod(self.dir, 0o755)
         self.root = os.path.join(self.dir, "root")
@@ -113,6 +132,14 @@ class Vsftpd:
         with open(conf, "w") as f:
             f.write(VSFTPD_CONF.format(port=self.port, empty=empty, root=self.root,
                                        pasv_min=pasv_min, pasv_max=pasv_max, dir=self.dir))
+            if tls:
+                # A self-signed certificate for 127.0.0.1 and localhost, made by l7 itself.
+                self.cert = os.path.join(self.dir, "cert.pem")
+                key = os.path.join(self.dir, "key.pem")
+                subprocess.run([l7test.l7(), "tls", "cert", "--name", "127.0.0.1", "--name",
+                                "localhost", "--cert", self.cert, "--key", key], check=True,
+                               capture_output=True, timeout=RUN_TIMEOUT)
+                f.write(VSFTPD_TLS_CONF.format(cert=self.cert, key=key))
         self._out = open(os.path.join(self.dir, "stdout"), "wb")
         self.proc = subprocess.Popen([VSFTPD, conf], stdin=subprocess.DEVNULL,
                                      stdout=self._out, stderr=subprocess.STDOUT)
@@ -431,6 +458,106 @@ class FtpClientTest(l7test.TestCase):
                      ["ls", "ftp://bob@127.0.0.1:%d/" % self.server.port]):
             cp = l7test.run_l7(["ftp"] + args)
             self.assertUsageError(cp, ["ftp"] + args)
+
+
+@unittest.skipUnless(os.access(VSFTPD, os.X_OK), "vsftpd is not installed")
+@unittest.skipUnless(os.geteuid() == 0, "vsftpd needs root to run its anonymous sessions")
+class FtpClientTlsTest(l7test.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Vsftpd(tls=True)
+        cls.payload = random.Random(11).randbytes(700 * 1024)
+        cls.server.write("pub/data.bin", cls.payload)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def setUp(self):
+        super().setUp()
+        self.work = tempfile.mkdtemp(prefix="l7-ftp-client-tls-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", self.work], check=False,
+                        timeout=RUN_TIMEOUT)
+
+    def tls(self):
+        return ["--tls", "--cacert", self.server.cert, "--timeout", "10s"]
+
+    def run_ok(self, *args):
+        code, out, err = ftp(list(args) + self.tls())
+        self.assertEqual(code, 0, "l7 ftp %s\nstderr: %s\nvsftpd: %s"
+                         % (" ".join(args), err, self.server.log()))
+        return out, err
+
+    def run_fails(self, code, *args):
+        got, out, err = ftp(list(args) + ["--timeout", "10s"])
+        where = "l7 ftp %s\nstdout: %r\nstderr: %r" % (" ".join(args), out[-500:], err)
+        self.assertEqual(got, code, where)
+        self.assertEqual(len(l7test.stderr_lines(err)), 1, where)
+        return err
+
+    def test_ls_get_put_passive_and_active(self):
+        for mode in ([], ["--active"]):
+            out, err = self.run_ok("ls", "--trace", *mode, self.server.url("pub/"))
+            self.assertIn("data.bin", out.decode())
+            sent = commands(err)
+            self.assertEqual(sent[:2], ["AUTH TLS", "USER anonymous"], err)
+            self.assertIn("PBSZ 0", sent)
+            self.assertIn("PROT P", sent)
+            self.assertIn("TLS handshake done: TLSv1.", err)
+            # vsftpd's require_ssl_reuse would have refused a data connection that did not
+            # resume the control connection's session; the trace says so too.
+            self.assertIn("the control connection's session resumed", err)
+
+            name = "down%d.bin" % len(mode)
+            self.run_ok("get", *mode, "-o", os.path.join(self.work, name),
+                        self.server.url("pub/data.bin"))
+            with open(os.path.join(self.work, name), "rb") as f:
+                self.assertEqual(f.read(), self.payload, mode)
+
+            up = os.path.join(self.work, "up.bin")
+            data = random.Random(len(mode)).randbytes(200 * 1024)
+            with open(up, "wb") as f:
+                f.write(data)
+            self.run_ok("put", *mode, up, self.server.url("incoming/up%d.bin" % len(mode)))
+            self.assertEqual(self.server.read("incoming/up%d.bin" % len(mode)), data, mode)
+
+    def test_the_password_goes_through_tls_only(self):
+        # vsftpd forces TLS for the log-in: without --tls it refuses.
+        self.run_fails(67, "ls", self.server.url())
+
+    def test_an_untrusted_certificate_fails_unless_insecure(self):
+        err = self.run_fails(35, "ls", "--tls", self.server.url())
+        self.assertIn("certificate", err)
+        # The certificate names both 127.0.0.1 and localhost: either host checks out.
+        url = self.server.url().replace("127.0.0.1", "localhost")
+        code, out, err = ftp(["ls", url] + self.tls())
+        self.assertEqual(code, 0, err)
+        code, _, err = ftp(["ls", "--tls", "--insecure", "--timeout", "10s", self.server.url()])
+        self.assertEqual(code, 0, err)
+        err = self.run_fails(2, "ls", "--cacert", self.server.cert, self.server.url())
+        self.assertIn("--tls", err)
+
+    def test_a_server_without_tls_ends_the_session(self):
+        plain = Vsftpd()
+        try:
+            got, out, err = ftp(["ls", "--trace", plain.url()] + self.tls())
+            self.assertEqual(got, 35, err)
+            sent = commands(err)
+            self.assertEqual(sent[0], "AUTH TLS")
+            self.assertNotIn("USER anonymous", sent)  # nothing in clear after the refusal
+        finally:
+            plain.close()
+
+    def test_a_misnamed_certificate_fails(self):
+        other = os.path.join(self.work, "other")
+        os.makedirs(other)
+        cert = os.path.join(other, "cert.pem")
+        subprocess.run([l7test.l7(), "tls", "cert", "--name", "ftp.example.org", "--cert", cert,
+                        "--key", os.path.join(other, "key.pem")], check=True,
+                       capture_output=True, timeout=RUN_TIMEOUT)
+        # Trusting another certificate: vsftpd's own is not trusted.
+        err = self.run_fails(35, "ls", "--tls", "--cacert", cert, self.server.url())
+        self.assertIn("verif", err)
 
 
 if __name__ == "__main__":

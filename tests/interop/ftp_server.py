@@ -208,7 +208,40 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-class FtpCase(l7test.TestCase):
+class FtpHelpers:
+    """What the test cases of l7's FTP server share: files under self.root, a raw control
+    connection, a download through ftplib, a command expecting a reply code. Mixed into the
+    TestCase classes here and in ftp_tls.py."""
+
+    def p(self, rel):
+        return os.path.join(self.root, rel)
+
+    def write(self, rel, data):
+        with open(self.p(rel), "wb") as fh:
+            fh.write(data)
+
+    def read(self, rel):
+        with open(self.p(rel), "rb") as fh:
+            return fh.read()
+
+    def control(self, server=None):
+        c = Control((server or self.server).port)
+        self.addCleanup(c.close)
+        return c
+
+    def retr(self, f, path, **kw):
+        chunks = []
+        f.retrbinary("RETR " + path, chunks.append, **kw)
+        return b"".join(chunks)
+
+    def assertCode(self, f, line, code):
+        reply = send_cmd(f, line)
+        self.assertEqual(reply[:3], str(code), "%s -> %r\n%s"
+                         % (line, reply, self.server.describe()))
+        return reply
+
+
+class FtpCase(FtpHelpers, l7test.TestCase):
     """A fixture tree, an outside directory, and an l7 FTP server on it."""
 
     # What NLST of / shows: the files, and the symbolic links that stay inside the root.
@@ -244,16 +277,6 @@ class FtpCase(l7test.TestCase):
         self._procs.append(s)
         return s
 
-    def p(self, rel):
-        return os.path.join(self.root, rel)
-
-    def write(self, rel, data):
-        with open(self.p(rel), "wb") as fh:
-            fh.write(data)
-
-    def read(self, rel):
-        with open(self.p(rel), "rb") as fh:
-            return fh.read()
 
     def ftp(self, user=USER, password=PASSWORD, server=None):
         f = ftplib.FTP(timeout=IO_TIMEOUT)
@@ -263,20 +286,6 @@ class FtpCase(l7test.TestCase):
             f.login(user, password)
         return f
 
-    def control(self, server=None):
-        c = Control((server or self.server).port)
-        self.addCleanup(c.close)
-        return c
-
-    def retr(self, f, path, **kw):
-        chunks = []
-        f.retrbinary("RETR " + path, chunks.append, **kw)
-        return b"".join(chunks)
-
-    def assertCode(self, f, line, code):
-        reply = send_cmd(f, line)
-        self.assertEqual(reply[:3], str(code), "%s -> %r" % (line, reply))
-        return reply
 
     def transfer_reply(self, f, line, upload=None):
         """The reply to a data command (the transfer done, if it starts)."""
@@ -1127,6 +1136,18 @@ class CurlTest(ClientProgramCase):
 
 
 @unittest.skipUnless(LFTP, "lftp not installed")
+def make_tree(base):
+    """A small tree for mirroring: text, binary, an empty file and an empty directory."""
+    files = {"a.txt": b"alpha\n", "empty": b"", "sub1/b.bin": os.urandom(100000),
+             "sub1/sub2/c.txt": b"gamma\r\nwith CRLF\r\n", "sub1/sub2/d": b"\x00\xff" * 10}
+    for rel, data in files.items():
+        path = os.path.join(base, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+    os.makedirs(os.path.join(base, "emptydir"))
+
+
 class LftpTest(ClientProgramCase):
     def lftp(self, commands):
         script = ("set cmd:fail-exit yes; set ftp:ssl-allow no; set net:max-retries 1; "
@@ -1139,14 +1160,7 @@ class LftpTest(ClientProgramCase):
         return cp
 
     def make_tree(self, base):
-        files = {"a.txt": b"alpha\n", "empty": b"", "sub1/b.bin": os.urandom(100000),
-                 "sub1/sub2/c.txt": b"gamma\r\nwith CRLF\r\n", "sub1/sub2/d": b"\x00\xff" * 10}
-        for rel, data in files.items():
-            path = os.path.join(base, rel)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as fh:
-                fh.write(data)
-        os.makedirs(os.path.join(base, "emptydir"))
+        make_tree(base)
 
     def test_mirror_down(self):
         src = self.p("tree")

@@ -9,6 +9,7 @@
 #include "ftp/ascii.hpp"
 #include "net/connect.hpp"
 #include "net/timeout.hpp"
+#include "tls/asio/stream.hpp"
 
 namespace l7::ftp {
 namespace {
@@ -47,6 +48,9 @@ class Driver {
     asio::awaitable<std::optional<std::string>> accept();
     asio::awaitable<void> download(const FtpClientTransfer& transfer);
     asio::awaitable<void> upload(const FtpClientTransfer& transfer);
+    asio::awaitable<void> start_tls();
+    asio::awaitable<std::tuple<std::error_code, std::size_t>> read_data();
+    asio::awaitable<std::tuple<std::error_code, std::size_t>> write_data(asio::const_buffer b);
     void note(std::string text) { session_.trace().record(trace::Direction::note, text); }
     void flush_trace();
     void close_data();
@@ -58,7 +62,9 @@ class Driver {
     tcp::endpoint peer_;  // the control connection's
     tcp::endpoint local_end_;
     tcp::socket data_;
-    std::optional<tcp::acceptor> acceptor_;  // active mode
+    std::optional<tls::TlsStream> control_tls_;  // over control_, after AUTH TLS
+    std::optional<tls::TlsStream> data_tls_;     // over data_, with PROT P
+    std::optional<tcp::acceptor> acceptor_;      // active mode
     std::uint64_t trace_id_ = 0;
     std::string peer_text_;
     std::array<char, 65536> buffer_{};
@@ -133,13 +139,58 @@ asio::awaitable<void> Driver::handle(FtpClientEvent& event) {
         listen();
     } else if (auto* t = std::get_if<FtpClientTransfer>(&event)) {
         co_await transfer(*t);
+    } else if (std::holds_alternative<FtpClientStartTls>(event)) {
+        co_await start_tls();
     }
 }
 
+asio::awaitable<void> Driver::start_tls() {
+    if (!options_.tls) {
+        session_.tls_failed("TLS was asked for without a TLS context");
+        co_return;
+    }
+    control_tls_.emplace(control_, *options_.tls);
+    tls::set_client_host(*control_tls_, options_.tls_host);
+    auto shaken = co_await tls::handshake(*control_tls_, asio::ssl::stream_base::client,
+                                          options_.connect_timeout);
+    if (!shaken) {
+        session_.tls_failed(shaken.error().message);
+        co_return;
+    }
+    note("TLS handshake done: " + tls::describe(*control_tls_));
+    session_.tls_ready();
+}
+
+asio::awaitable<std::tuple<std::error_code, std::size_t>> Driver::read_data() {
+    const auto room = asio::buffer(buffer_.data(), buffer_.size());
+    if (data_tls_) {
+        auto [ec, n] = co_await data_tls_->async_read_some(room, net::as_tuple_awaitable);
+        if (ec == asio::ssl::error::stream_truncated) {
+            note("the server closed the data connection without TLS close_notify");
+            ec = asio::error::eof;
+        }
+        co_return std::tuple{ec, n};
+    }
+    co_return co_await data_.async_read_some(room, net::as_tuple_awaitable);
+}
+
+asio::awaitable<std::tuple<std::error_code, std::size_t>> Driver::write_data(asio::const_buffer b) {
+    if (data_tls_) {
+        co_return co_await asio::async_write(*data_tls_, b, net::as_tuple_awaitable);
+    }
+    co_return co_await asio::async_write(data_, b, net::as_tuple_awaitable);
+}
+
 asio::awaitable<void> Driver::send(const std::string& bytes) {
-    auto written = co_await net::with_timeout(
-        asio::async_write(control_, asio::buffer(bytes), net::as_tuple_awaitable),
-        options_.io_timeout);
+    auto write = [this, &bytes]() -> asio::awaitable<std::tuple<std::error_code, std::size_t>> {
+        if (control_tls_) {
+            co_return co_await asio::async_write(*control_tls_, asio::buffer(bytes),
+                                                 net::as_tuple_awaitable);
+        }
+        co_return co_await asio::async_write(control_, asio::buffer(bytes),
+                                             net::as_tuple_awaitable);
+    };
+    auto written = co_await net::with_timeout(write(), options_.io_timeout);
     if (!written) {
         session_.timed_out();  // the server takes nothing: as good as silent
     } else if (std::get<0>(*written)) {
@@ -148,10 +199,14 @@ asio::awaitable<void> Driver::send(const std::string& bytes) {
 }
 
 asio::awaitable<void> Driver::read_control() {
-    auto got = co_await net::with_timeout(
-        control_.async_read_some(asio::buffer(buffer_.data(), buffer_.size()),
-                                 net::as_tuple_awaitable),
-        options_.io_timeout);
+    auto read = [this]() -> asio::awaitable<std::tuple<std::error_code, std::size_t>> {
+        const auto room = asio::buffer(buffer_.data(), buffer_.size());
+        if (control_tls_) {
+            co_return co_await control_tls_->async_read_some(room, net::as_tuple_awaitable);
+        }
+        co_return co_await control_.async_read_some(room, net::as_tuple_awaitable);
+    };
+    auto got = co_await net::with_timeout(read(), options_.io_timeout);
     if (!got) {
         session_.timed_out();
         co_return;
@@ -243,6 +298,23 @@ asio::awaitable<void> Driver::transfer(const FtpClientTransfer& t) {
         session_.data_failed("there is no data connection");
         co_return;
     }
+    if (t.protect) {
+        data_tls_.emplace(data_, *options_.tls);
+        tls::set_client_host(*data_tls_, options_.tls_host);
+        if (control_tls_) {
+            tls::reuse_session(*data_tls_, *control_tls_);
+        }
+        auto shaken = co_await tls::handshake(*data_tls_, asio::ssl::stream_base::client,
+                                              options_.connect_timeout);
+        if (!shaken) {
+            close_data();
+            session_.data_failed("data connection: " + shaken.error().message);
+            co_return;
+        }
+        note(std::string("data connection: ") + tls::describe(*data_tls_) +
+             (tls::session_reused(*data_tls_) ? ", the control connection's session resumed"
+                                              : ", a new session"));
+    }
     if (auto why = local_.begin(t)) {
         close_data();
         session_.data_failed(*why, true);
@@ -262,10 +334,7 @@ asio::awaitable<void> Driver::download(const FtpClientTransfer& t) {
     std::string converted;
     std::uint64_t bytes = 0;
     for (;;) {
-        auto got = co_await net::with_timeout(
-            data_.async_read_some(asio::buffer(buffer_.data(), buffer_.size()),
-                                  net::as_tuple_awaitable),
-            options_.io_timeout);
+        auto got = co_await net::with_timeout(read_data(), options_.io_timeout);
         if (!got) {
             session_.data_failed("no data within " + seconds(options_.io_timeout) + " after " +
                                  std::to_string(bytes) + " bytes");
@@ -322,9 +391,8 @@ asio::awaitable<void> Driver::upload(const FtpClientTransfer& t) {
             encoder.encode(chunk, converted);
         }
         const std::string& out = t.ascii ? converted : chunk;
-        auto written = co_await net::with_timeout(
-            asio::async_write(data_, asio::buffer(out), net::as_tuple_awaitable),
-            options_.io_timeout);
+        auto written =
+            co_await net::with_timeout(write_data(asio::buffer(out)), options_.io_timeout);
         if (!written) {
             session_.data_failed("the server took no data for " + seconds(options_.io_timeout) +
                                  " after " + std::to_string(bytes) + " bytes");
@@ -339,11 +407,17 @@ asio::awaitable<void> Driver::upload(const FtpClientTransfer& t) {
         local_.progress(t.offset + read, t.total);
     }
     std::error_code ec;
-    data_.shutdown(tcp::socket::shutdown_send, ec);
+    if (data_tls_) {
+        // close_notify marks the file's end (RFC 4217 10.2); servers close after it.
+        co_await tls::shutdown(*data_tls_, std::chrono::seconds(5));
+    } else {
+        data_.shutdown(tcp::socket::shutdown_send, ec);
+    }
     session_.data_finished(bytes);
 }
 
 void Driver::close_data() {
+    data_tls_.reset();
     std::error_code ec;
     if (data_.is_open()) {
         data_.close(ec);

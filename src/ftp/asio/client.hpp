@@ -11,6 +11,11 @@
 // another host could otherwise slip its data in (RFC 2577 "port stealing"). TYPE A line
 // ends are converted here (ftp/ascii.hpp); the session counts octets on the wire.
 //
+// TLS: the control connection after AUTH TLS's 234, and each data connection once the
+// transfer starts; a data connection resumes the control connection's TLS session. The end of
+// a download is the server's close_notify (a close without one is taken as the end too, as
+// curl does, and noted in the trace); an upload ends with ours.
+//
 // Deadlines: each connect and the active mode's accept (connect_timeout), each read and
 // write on either connection (io_timeout).
 
@@ -24,6 +29,10 @@
 
 #include "core/trace/tracer.hpp"
 #include "ftp/client_session.hpp"
+
+namespace asio::ssl {
+class context;
+}
 
 namespace l7::ftp {
 
@@ -48,6 +57,10 @@ struct FtpClientRunOptions {
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
     std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};
     trace::Tracer* tracer = nullptr;
+    // For a session with tls: the context (tls::make_client_context) and the name the
+    // server's certificate must carry (the URL's host).
+    std::shared_ptr<asio::ssl::context> tls;
+    std::string tls_host;
 };
 
 struct FtpClientRun {

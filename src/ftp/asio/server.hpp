@@ -15,6 +15,11 @@
 // and renamed over the target only when the data connection ended cleanly, so a broken
 // upload leaves no half file (REST and APPE copy the kept part first).
 //
+// TLS (RFC 4217), when a certificate is configured: AUTH TLS upgrades the control
+// connection in place (the reader coroutine is stopped for the handshake); PROT P data
+// connections get a TLS server handshake once the 150 is out, and a download is then read
+// from the file and written through TLS (no sendfile).
+//
 // Deadlines: idle control connection (default 5 minutes), opening a data connection (30 s),
 // each read or write of a transfer (60 s without progress), each reply write (30 s).
 
@@ -30,6 +35,10 @@
 #include "core/password_file.hpp"
 #include "core/trace/tracer.hpp"
 #include "net/runtime.hpp"
+
+namespace asio::ssl {
+class context;
+}
 
 namespace l7::ftp {
 
@@ -56,6 +65,10 @@ struct FtpServiceOptions {
     std::chrono::milliseconds transfer_timeout{std::chrono::seconds(60)};
     std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
     std::size_t max_connections = 200;
+    // AUTH TLS is offered when set (tls::make_server_context); required of every
+    // non-anonymous login, with PROT P for its transfers, when tls_required.
+    std::shared_ptr<asio::ssl::context> tls;
+    bool tls_required = false;
 };
 
 std::vector<asio::ip::tcp::endpoint> start_ftp_server(net::Runtime& runtime,

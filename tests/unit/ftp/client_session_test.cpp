@@ -31,6 +31,8 @@ struct Client {
                 transfers.push_back(*transfer);
             } else if (auto* d = std::get_if<FtpClientDone>(&*ev)) {
                 done = *d;
+            } else if (std::holds_alternative<FtpClientStartTls>(*ev)) {
+                ++handshakes;
             }
         }
     }
@@ -82,6 +84,7 @@ struct Client {
     int listens = 0;
     std::vector<FtpClientTransfer> transfers;
     std::optional<FtpClientDone> done;
+    int handshakes = 0;
 };
 
 using Lines = std::vector<std::string>;
@@ -915,4 +918,96 @@ TEST(FtpClientSession, AGarbledGoodbyeIsStillASuccess) {
     c.says("22- Bye.");
     ASSERT_TRUE(c.done);
     EXPECT_TRUE(c.done->ok()) << c.done->problem;
+}
+
+// --- TLS (RFC 4217) ------------------------------------------------------------------------
+
+namespace {
+
+FtpClientConfig tls_get_config() {
+    FtpClientConfig c = get_config();
+    c.tls = true;
+    return c;
+}
+
+}  // namespace
+
+TEST(FtpClientSession, TlsBeforeTheLogInThenProtectedData) {
+    Client c(tls_get_config());
+    c.says("220 ready");
+    EXPECT_EQ(c.commands(), Lines{"AUTH TLS"});
+    c.says("234 Proceed with negotiation.");
+    EXPECT_EQ(c.handshakes, 1);
+    EXPECT_EQ(c.commands(), Lines{}) << "nothing before the handshake";
+    c.session.tls_ready();
+    c.drain();
+    EXPECT_EQ(c.commands(), Lines{"USER anonymous"});
+    c.says("331 Please specify the password.");
+    EXPECT_EQ(c.commands(), Lines{"PASS anonymous@"});
+    c.says("230 Login successful.");
+    EXPECT_EQ(c.commands(), Lines{"PBSZ 0"});
+    c.says("200 PBSZ set to 0.");
+    EXPECT_EQ(c.commands(), Lines{"PROT P"});
+    c.says("200 PROT now Private.");
+    EXPECT_EQ(c.commands(), Lines{"TYPE I"});
+    c.says("200 Switching to Binary mode.");
+    EXPECT_EQ(c.commands(), Lines{"SIZE pub/file.bin"});
+    c.says("213 10");
+    c.passive();
+    EXPECT_EQ(c.last_command(), "RETR pub/file.bin");
+    c.says("150 Opening BINARY mode data connection.");
+    ASSERT_EQ(c.transfers.size(), 1U);
+    EXPECT_TRUE(c.transfers[0].protect);
+}
+
+TEST(FtpClientSession, ARefusedAuthEndsTheSessionWithoutTheLogIn) {
+    Client c(tls_get_config());
+    c.says("220 ready");
+    c.commands();
+    c.says("502 AUTH not available");
+    ASSERT_TRUE(c.done);
+    EXPECT_EQ(c.done->failure, FtpClientFailure::tls);
+    EXPECT_NE(c.done->problem.find("502"), std::string::npos) << c.done->problem;
+    EXPECT_EQ(c.commands(), Lines{"QUIT"}) << "no USER, no PASS in clear";
+}
+
+TEST(FtpClientSession, AFailedHandshakeEndsTheSession) {
+    Client c(tls_get_config());
+    c.says("220 ready");
+    c.says("234 ok");
+    c.commands();
+    c.session.tls_failed("TLS handshake failed: certificate verify failed");
+    c.drain();
+    ASSERT_TRUE(c.done);
+    EXPECT_EQ(c.done->failure, FtpClientFailure::tls);
+    EXPECT_EQ(c.commands(), Lines{}) << "no QUIT on a broken connection";
+}
+
+TEST(FtpClientSession, RepliesBehindThe234AreNotTrusted) {
+    Client c(tls_get_config());
+    c.says("220 ready");
+    // A man in the middle appends a reply in clear behind the 234.
+    c.says("234 ok\r\n230 Login successful.");
+    c.commands();
+    c.session.tls_ready();
+    c.drain();
+    EXPECT_EQ(c.commands(), Lines{"USER anonymous"});
+    c.says("331 Please specify the password.");
+    EXPECT_EQ(c.commands(), Lines{"PASS anonymous@"}) << "the injected 230 was dropped";
+}
+
+TEST(FtpClientSession, ARefusedProtEndsTheSession) {
+    Client c(tls_get_config());
+    c.says("220 ready");
+    c.says("234 ok");
+    c.session.tls_ready();
+    c.drain();
+    c.says("331 password");
+    c.says("230 in");
+    c.says("200 PBSZ=0");
+    c.commands();
+    c.says("536 PROT P not supported");
+    ASSERT_TRUE(c.done);
+    EXPECT_EQ(c.done->failure, FtpClientFailure::tls);
+    EXPECT_NE(c.done->problem.find("PROT P"), std::string::npos) << c.done->problem;
 }

@@ -39,8 +39,9 @@ FtpServerConfig base_config() {
 }
 
 const char* kind_name(const FtpEvent& ev) {
-    static constexpr const char* kNames[] = {
-        "send", "credentials", "open_passive", "close_passive", "transfer", "abort", "close"};
+    static constexpr const char* kNames[] = {"send",          "credentials", "open_passive",
+                                             "close_passive", "transfer",    "abort",
+                                             "close",         "start_tls"};
     return kNames[ev.index()];
 }
 
@@ -1672,6 +1673,131 @@ TEST(FtpServerSession, WaitingFor) {
     EXPECT_EQ(h.session.waiting_for(), FtpWaitingFor::command);
     h.cmd("QUIT");
     EXPECT_EQ(h.session.waiting_for(), FtpWaitingFor::nothing);
+}
+
+// ---- TLS (RFC 4217) --------------------------------------------------------------------
+
+FtpServerConfig tls_config(bool required = false) {
+    FtpServerConfig c = base_config();
+    c.tls_available = true;
+    c.tls_required = required;
+    c.anonymous = true;
+    return c;
+}
+
+// AUTH TLS answered, the handshake reported: the replies to it.
+std::string start_tls(Harness& h, bool ok = true, std::string_view line = "AUTH TLS") {
+    EXPECT_EQ(h.cmd(line), "") << "the 234 leaves with the request, not as a plain send";
+    auto* start = h.last<FtpStartTls>();
+    EXPECT_NE(start, nullptr);
+    const std::string reply = start != nullptr ? start->reply : std::string();
+    EXPECT_EQ(h.session.input_room(), 0U) << "nothing is read during the handshake";
+    EXPECT_TRUE(h.session.tls_result(ok));
+    h.drain();
+    return reply;
+}
+
+TEST(FtpServerSession, AuthTlsWithoutACertificateIs502) {
+    Harness h;
+    h.start();
+    EXPECT_EQ(h.cmd("AUTH TLS"), "502 AUTH not available: this server has no TLS certificate\r\n");
+    EXPECT_EQ(h.cmd("PBSZ 0"), "503 PBSZ needs AUTH TLS first\r\n");
+    EXPECT_EQ(h.cmd("PROT P"), "503 PROT needs PBSZ first\r\n");
+    EXPECT_EQ(h.cmd("FEAT").find("AUTH"), std::string::npos);
+}
+
+TEST(FtpServerSession, AuthTlsThenPbszAndProt) {
+    Harness h(tls_config());
+    h.start();
+    const std::string feat = h.cmd("FEAT");
+    EXPECT_NE(feat.find("\r\n AUTH TLS\r\n"), std::string::npos) << feat;
+    EXPECT_NE(feat.find("\r\n PBSZ\r\n PROT\r\n"), std::string::npos) << feat;
+    EXPECT_EQ(h.cmd("AUTH KERBEROS_V4"), "504 Only AUTH TLS is supported\r\n");
+    EXPECT_EQ(start_tls(h), "234 AUTH TLS ok, start the TLS handshake\r\n");
+    EXPECT_TRUE(h.session.tls_active());
+    EXPECT_EQ(h.session.waiting_for(), FtpWaitingFor::command);
+    EXPECT_EQ(h.cmd("AUTH TLS"), "503 TLS is already active\r\n");
+    EXPECT_EQ(h.cmd("PROT P"), "503 PROT needs PBSZ first\r\n");
+    EXPECT_EQ(h.cmd("PBSZ"), "501 PBSZ needs an argument\r\n");
+    EXPECT_EQ(h.cmd("PBSZ x"), "501 PBSZ needs a number\r\n");
+    EXPECT_EQ(h.cmd("PBSZ 0"), "200 PBSZ=0\r\n");
+    EXPECT_EQ(h.cmd("PROT S"), "536 Only PROT C and PROT P are supported with TLS\r\n");
+    EXPECT_EQ(h.cmd("PROT Q"), "504 Unknown protection level Q\r\n");
+    EXPECT_EQ(h.cmd("PROT P"), "200 Protection level set to P (TLS on data connections)\r\n");
+    h.login();  // through TLS now
+    h.passive();
+    EXPECT_TRUE(h.transfer("RETR /notes.txt").protect);
+    EXPECT_EQ(h.connected(), "150 Opening BINARY mode data connection for /notes.txt\r\n");
+    h.finished(S::complete, 42);
+    EXPECT_EQ(h.cmd("PROT C"), "200 Protection level set to C (clear data connections)\r\n");
+    h.passive();
+    EXPECT_FALSE(h.transfer("RETR /notes.txt").protect);
+}
+
+TEST(FtpServerSession, AuthSslAndTlsPAreAccepted) {
+    Harness h(tls_config());
+    h.start();
+    EXPECT_EQ(start_tls(h, true, "AUTH SSL"), "234 AUTH SSL ok, start the TLS handshake\r\n");
+    Harness p(tls_config());
+    p.start();
+    start_tls(p, true, "auth tls-p");
+    EXPECT_EQ(p.cmd("USER anonymous"),
+              "331 Anonymous login ok, send your e-mail address as the password\r\n");
+    EXPECT_EQ(p.cmd("PASS me@example.org"), "");
+    ASSERT_TRUE(p.session.login_result(FtpLogin{&p.fs, false}));
+    p.drain();
+    p.passive();
+    EXPECT_TRUE(p.transfer("LIST").protect) << "TLS-P means protected data";
+}
+
+TEST(FtpServerSession, PlaintextBehindAuthIsDropped) {
+    Harness h(tls_config());
+    h.start();
+    // A man in the middle appends a command to the client's AUTH: it must not run as if it
+    // had come through TLS.
+    h.feed("AUTH TLS\r\nUSER mallory\r\n");
+    ASSERT_NE(h.last<FtpStartTls>(), nullptr);
+    h.session.receive("PASS injected\r\n");  // read before the driver stopped reading
+    ASSERT_TRUE(h.session.tls_result(true));
+    h.drain();
+    EXPECT_EQ(h.take(), "");
+    EXPECT_EQ(h.cmd("PASS secret"), "503 Log in with USER first\r\n");
+}
+
+TEST(FtpServerSession, AuthForgetsAnEarlierLogin) {
+    Harness h(tls_config());
+    h.login();
+    EXPECT_TRUE(h.session.logged_in());
+    start_tls(h);
+    EXPECT_FALSE(h.session.logged_in());
+    EXPECT_EQ(h.cmd("PWD"), "530 Please log in with USER and PASS first\r\n");
+}
+
+TEST(FtpServerSession, AFailedHandshakeCloses) {
+    Harness h(tls_config());
+    h.start();
+    EXPECT_EQ(start_tls(h, false), "234 AUTH TLS ok, start the TLS handshake\r\n");
+    EXPECT_TRUE(h.closed);
+    EXPECT_EQ(h.take(), "") << "no reply could be read";
+    EXPECT_EQ(h.session.waiting_for(), FtpWaitingFor::nothing);
+    EXPECT_FALSE(h.session.tls_result(true)) << "not awaited any more";
+}
+
+TEST(FtpServerSession, TlsRequiredForPasswordsAndTheirData) {
+    Harness h(tls_config(true));
+    h.start();
+    EXPECT_EQ(h.cmd("USER alice"), "530 This server requires AUTH TLS before USER\r\n");
+    EXPECT_EQ(h.cmd("USER anonymous"),
+              "331 Anonymous login ok, send your e-mail address as the password\r\n");
+    start_tls(h);
+    EXPECT_EQ(h.cmd("PBSZ 0"), "200 PBSZ=0\r\n");
+    EXPECT_EQ(h.cmd("PROT C"), "534 Data connections must be protected here: PROT P\r\n");
+    h.login();  // through TLS now
+    h.passive();
+    EXPECT_EQ(h.cmd("LIST"),
+              "521 Data connections must be protected: send PBSZ 0 and PROT P first\r\n");
+    EXPECT_EQ(h.cmd("PROT P"), "200 Protection level set to P (TLS on data connections)\r\n");
+    EXPECT_TRUE(h.transfer("LIST").protect);
 }
 
 }  // namespace
