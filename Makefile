@@ -26,7 +26,6 @@ bench: deps
 	@cmake -S . -B $(RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(RELEASE) -j $(JOBS) --target l7 bench_core bench_socket
 	@bench/run-all.sh $(RELEASE)
-	@bench/http/static.sh $(RELEASE)
 
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DL7_FUZZ=ON >/dev/null

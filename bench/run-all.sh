@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every l7 benchmark against a Release build: the micro-benchmarks (Google Benchmark), then
-# the side-by-side runs against third-party servers (see bench/socket/udp_echo.sh and
-# tcp_echo.sh; they need root, 2 CPUs and Debian's inetutils-inetd).
+# the side-by-side runs against third-party servers and clients, one script per module
+# (each says what it compares, and what it needs: root, 2 CPUs, the Debian packages of
+# scripts/deps.sh). Together they take well over an hour; run one script alone to
+# measure one module.
 #
 #   bench/run-all.sh build/release        # what `make bench` runs
 #
@@ -28,8 +30,11 @@ for bench in bench_core bench_socket; do
   echo
 done
 
-for script in "$here"/socket/udp_echo.sh "$here"/socket/tcp_echo.sh "$here"/dns/auth.sh "$here"/dns/memory.sh \
-  "$here"/dns/resolver.sh; do
+for script in socket/udp_echo.sh socket/tcp_echo.sh dns/auth.sh dns/memory.sh dns/resolver.sh \
+  http/static.sh mail/smtp.sh mail/imap_fetch.sh ftp/transfer.sh p2p/transfer.sh \
+  p2p/experiment.sh; do
+  echo "== bench/$script"
+  script=$here/$script
   "$script" "$build" || status=1
   echo
 done

@@ -28,6 +28,7 @@
 #include "ftp/asio/server.hpp"
 #include "ftp/command.hpp"
 #include "ftp/reply.hpp"
+#include "lab/lab_users.hpp"
 #include "lab/services.hpp"
 #include "lab/site_files.hpp"
 #include "lab/state_dir.hpp"
@@ -41,23 +42,11 @@ namespace {
 namespace fs = std::filesystem;
 using tcp = asio::ip::tcp;
 
-struct User {
-    std::string name;
-    std::string password;
-};
-
-std::vector<User> users_of(const config::Table& s) {
-    std::vector<User> out;
-    for (const std::string& entry : s.get_strings("users")) {
-        const auto colon = entry.find(':');
-        const std::string name = entry.substr(0, colon);
-        if (colon == std::string::npos || refuse_user_name(name) ||
-            name.find('/') != std::string::npos || name.starts_with('.')) {
-            s.fail("users", "'" + entry + "' is not NAME:PASSWORD with a valid user name");
-        }
-        out.push_back(User{name, entry.substr(colon + 1)});
-    }
-    return out;
+// Each user's name is a directory under users/.
+std::vector<LabUser> users_of(const config::Table& s) {
+    return lab_users(s, [](const std::string& name) {
+        return name.find('/') == std::string::npos && !name.starts_with('.');
+    });
 }
 
 void validate(const config::Table& s) {
@@ -106,24 +95,15 @@ void start(net::Runtime& rt, const HostPort& ep, const config::Table& s, trace::
     if (s.get_bool("anonymous").value_or(true)) {
         options.anonymous_root = anonymous;
     }
-    std::string users_text;
-    for (const User& u : users_of(s)) {
-        auto hash = hash_password(u.password);
-        if (!hash) {
-            throw std::runtime_error(hash.error().message);
-        }
-        users_text += u.name + ":" + *hash + "\n";
+    const std::vector<LabUser> users = users_of(s);
+    for (const LabUser& u : users) {
         const fs::path home = dir / "users" / u.name;
         fs::create_directories(home);
         std::ofstream(home / "welcome.txt")
             << "Hello " << u.name << ": this is your own area on the lab's FTP server.\n";
         options.accounts.push_back({u.name, ftp::FtpAccount{home, true}});
     }
-    auto users = PasswordFile::from_text(users_text, "users");
-    if (!users) {
-        throw std::runtime_error(users.error().message);
-    }
-    options.passwords = *users;
+    options.passwords = password_file_of(users);
     options.default_root = anonymous;  // unused: every user has an account
     if (auto name = s.get_string("tls_name")) {
         options.tls = lab_certificate(dir, *name, ep.host);

@@ -28,6 +28,7 @@
 
 #include "core/password_file.hpp"
 #include "core/secure_random.hpp"
+#include "lab/lab_users.hpp"
 #include "lab/services.hpp"
 #include "lab/state_dir.hpp"
 #include "mail/asio/imap_server.hpp"
@@ -44,22 +45,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct User {
-    std::string name;
-    std::string password;
-};
-
-std::vector<User> users_of(const config::Table& s) {
-    std::vector<User> out;
-    for (const std::string& entry : s.get_strings("users")) {
-        const auto colon = entry.find(':');
-        const std::string name = entry.substr(0, colon);
-        if (colon == std::string::npos || !mail::is_mailbox_name(name) || refuse_user_name(name)) {
-            s.fail("users", "'" + entry + "' is not NAME:PASSWORD with a valid user name");
-        }
-        out.push_back(User{name, entry.substr(colon + 1)});
-    }
-    return out;
+std::vector<LabUser> users_of(const config::Table& s) {
+    return lab_users(s, [](const std::string& name) { return mail::is_mailbox_name(name); });
 }
 
 std::uint16_t port_setting(const config::Table& s, std::string_view key, std::uint16_t fallback) {
@@ -88,7 +75,7 @@ void validate(const config::Table& s) {
 }
 
 std::string password_of(const config::Table& s, const std::string& user) {
-    for (const User& u : users_of(s)) {
+    for (const LabUser& u : users_of(s)) {
         if (u.name == user) {
             return u.password;
         }
@@ -99,23 +86,12 @@ std::string password_of(const config::Table& s, const std::string& user) {
 void start(net::Runtime& rt, const HostPort& ep, const config::Table& s, trace::Tracer& tracer,
            const StartContext& ctx) {
     const auto domains = s.get_strings("domains");
-    std::string users_text;
-    for (const User& u : users_of(s)) {
-        auto hash = hash_password(u.password);
-        if (!hash) {
-            throw std::runtime_error(hash.error().message);
-        }
-        users_text += u.name + ":" + *hash + "\n";
-    }
-    auto users = PasswordFile::from_text(users_text, "users");
-    if (!users) {
-        throw std::runtime_error(users.error().message);
-    }
+    const auto users = password_file_of(users_of(s));
     const fs::path dir = lab_state_dir() / ("mail-" + ep.host);
 
     mail::MailboxesOptions boxes;
     boxes.domains = domains;
-    boxes.users = *users;
+    boxes.users = users;
     boxes.maildir_root = dir;
     boxes.hostname = "mail." + domains.front();
     boxes.postmaster = users_of(s).front().name;
