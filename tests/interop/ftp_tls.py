@@ -148,6 +148,17 @@ class TlsCase(FtpHelpers, l7test.TestCase):
         return f
 
 
+    def local_file(self, name, data):
+        path = os.path.join(self.local, name)
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return path
+
+    def store(self, f, name, data):
+        """STOR of `data` (written to a local file first) through ftplib: must end in 226."""
+        with open(self.local_file(os.path.basename(name), data), "rb") as fh:
+            self.assertEqual(f.storbinary("STOR " + name, fh)[:3], "226")
+
     def assertServerAlive(self):
         self.assertTrue(self.server.running(), "the server died:\n" + self.server.describe())
 
@@ -190,11 +201,7 @@ class FtplibTest(TlsCase):
         self.assertEqual(h.hexdigest(), hashlib.sha256(self.big).hexdigest())
         # An upload: the bytes on disk.
         body = os.urandom(300000)
-        src = os.path.join(self.local, "up.bin")
-        with open(src, "wb") as fh:
-            fh.write(body)
-        with open(src, "rb") as fh:
-            self.assertEqual(f.storbinary("STOR sub/up.bin", fh)[:3], "226")
+        self.store(f, "sub/up.bin", body)
         self.assertEqual(self.read("sub/up.bin"), body)
         # A resumed download (REST).
         self.assertEqual(self.retr(f, "big.bin", rest=BIG_SIZE - 54321), self.big[-54321:])
@@ -286,11 +293,7 @@ class FtplibTest(TlsCase):
         f.set_pasv(False)
         self.assertEqual(self.retr(f, "small.bin"), SMALL)
         body = os.urandom(70000)
-        src = os.path.join(self.local, "active.bin")
-        with open(src, "wb") as fh:
-            fh.write(body)
-        with open(src, "rb") as fh:
-            self.assertEqual(f.storbinary("STOR active.bin", fh)[:3], "226")
+        self.store(f, "active.bin", body)
         self.assertEqual(self.read("active.bin"), body)
         self.assertEqual(self.retr(f, "big.bin", rest=1000), self.big[1000:])
         seen = self.server.commands_seen()
@@ -545,12 +548,6 @@ class ToolCase(TlsCase):
 
     def url(self, path=""):
         return "ftp://127.0.0.1:%d/%s" % (self.server.port, path)
-
-    def local_file(self, name, data):
-        path = os.path.join(self.local, name)
-        with open(path, "wb") as fh:
-            fh.write(data)
-        return path
 
     def assertProtected(self):
         seen = self.server.commands_seen()

@@ -401,6 +401,23 @@ asio::awaitable<FtpTransferOutcome> receive_file(const Service& service, Connect
     co_return out;
 }
 
+// PROT P: the data connection's TLS handshake, with us as the server.
+asio::awaitable<bool> secure_data(const Service& service, const Connection& c, Transfer& t) {
+    t.secure.emplace(t.data, *service.options.tls);
+    // No session tickets here: clients resume the control connection's session, never a data
+    // connection's, and a client that only writes (an upload) leaves a ticket unread, so its
+    // close resets the connection and the end of the file is lost (curl before 8.9 does this;
+    // 426 in 4 of 6 uploads of 1 MB).
+    ::SSL_set_num_tickets(t.secure->native_handle(), 0);
+    auto shaken = co_await tls::handshake(*t.secure, asio::ssl::stream_base::server,
+                                          service.options.data_connect_timeout);
+    if (!shaken) {
+        log::warn("ftp", c.peer_text + ": data connection: " + shaken.error().message);
+        co_return false;
+    }
+    co_return true;
+}
+
 asio::awaitable<void> run_transfer(std::shared_ptr<const Service> service,
                                    std::shared_ptr<Connection> c, std::shared_ptr<Transfer> t,
                                    FtpTransfer spec) {
@@ -414,22 +431,8 @@ asio::awaitable<void> run_transfer(std::shared_ptr<const Service> service,
         co_await t->go.async_wait(net::as_tuple_awaitable);
     }
     FtpTransferOutcome outcome;
-    if (spec.protect && !t->aborted) {
-        t->secure.emplace(t->data, *service->options.tls);
-        // No session tickets here: clients resume the control connection's session, never
-        // a data connection's, and a client that only writes (an upload) leaves a ticket
-        // unread, so its close resets the connection and the end of the file is lost (curl
-        // before 8.9 does this; 426 in 4 of 6 uploads of 1 MB).
-        ::SSL_set_num_tickets(t->secure->native_handle(), 0);
-        auto shaken = co_await tls::handshake(*t->secure, asio::ssl::stream_base::server,
-                                              service->options.data_connect_timeout);
-        if (!shaken) {
-            log::warn("ftp", c->peer_text + ": data connection: " + shaken.error().message);
-            outcome.status = t->aborted ? Status::aborted : Status::connection_lost;
-        }
-    }
-    if (outcome.status != Status::complete) {
-        // the TLS handshake failed: nothing was sent
+    if (spec.protect && !t->aborted && !co_await secure_data(*service, *c, *t)) {
+        outcome.status = t->aborted ? Status::aborted : Status::connection_lost;
     } else if (t->aborted) {
         outcome.status = Status::aborted;
     } else if (spec.kind == FtpTransferKind::listing) {
