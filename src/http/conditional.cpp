@@ -128,27 +128,30 @@ bool etag_list_matches(std::string_view list, const EntityTag& current, EtagComp
 }
 
 std::string make_etag(std::uint64_t size, std::int64_t mtime_ns, std::uint64_t inode) {
-    const auto hex = [](std::string& out, std::uint64_t v) {
+    // "SIZE-MTIME-INODE" in hex: at most 3 * 16 digits, 2 dashes and 2 quotes.
+    char buf[3 * 16 + 4];
+    std::size_t n = 0;
+    const auto hex = [&](std::uint64_t v) {
         constexpr char kHex[] = "0123456789abcdef";
-        char buf[16];
-        int n = 0;
+        char digits[16];
+        std::size_t k = 0;
         do {
-            buf[n++] = kHex[v & 0xF];
+            digits[k++] = kHex[v & 0xF];
             v >>= 4;
         } while (v != 0);
-        while (n > 0) {
-            out += buf[--n];
+        while (k > 0) {
+            buf[n++] = digits[--k];
         }
     };
-    std::string out = "\"";
-    hex(out, size);
-    out += '-';
+    buf[n++] = '"';
+    hex(size);
+    buf[n++] = '-';
     // Times before 1970 are negative; their two's complement is just as unique.
-    hex(out, static_cast<std::uint64_t>(mtime_ns));
-    out += '-';
-    hex(out, inode);
-    out += '"';
-    return out;
+    hex(static_cast<std::uint64_t>(mtime_ns));
+    buf[n++] = '-';
+    hex(inode);
+    buf[n++] = '"';
+    return std::string(buf, n);
 }
 
 PreconditionResult evaluate_preconditions(std::string_view method, const RequestConditions& request,

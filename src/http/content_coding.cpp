@@ -68,9 +68,8 @@ bool accepts_gzip(std::optional<std::string_view> accept_encoding) {
 }
 
 bool is_compressible(std::string_view content_type) {
-    const std::string type =
-        ascii_lowercase(trim_ows(content_type.substr(0, content_type.find(';'))));
-    if (type.starts_with("text/")) {
+    const std::string_view type = trim_ows(content_type.substr(0, content_type.find(';')));
+    if (type.size() >= 5 && iequals(type.substr(0, 5), "text/")) {
         return true;
     }
     static constexpr std::string_view kTextual[] = {
@@ -79,7 +78,7 @@ bool is_compressible(std::string_view content_type) {
         "application/manifest+json", "application/wasm",    "image/svg+xml",
         "application/dash+xml"};
     for (std::string_view t : kTextual) {
-        if (type == t) {
+        if (iequals(type, t)) {
             return true;
         }
     }

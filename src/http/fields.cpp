@@ -17,13 +17,19 @@ bool iequals(std::string_view a, std::string_view b) {
                                               [](char x, char y) { return lower(x) == lower(y); });
 }
 
+// Room for a typical head at once, instead of growing through 1, 2, 4 and 8 fields.
+constexpr std::size_t kTypicalFields = 8;
+
 void Fields::add(std::string name, std::string value) {
+    if (fields_.capacity() == 0) {
+        fields_.reserve(kTypicalFields);
+    }
     fields_.push_back({std::move(name), std::move(value)});
 }
 
 void Fields::set(std::string_view name, std::string value) {
     remove(name);
-    fields_.push_back({std::string(name), std::move(value)});
+    add(std::string(name), std::move(value));
 }
 
 void Fields::remove(std::string_view name) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <tuple>
 
 namespace l7::http {
@@ -46,15 +47,6 @@ unsigned weekday_of_days(std::int64_t days) {
     // 1970-01-01 was a Thursday (4).
     const std::int64_t w = (days + 4) % 7;
     return static_cast<unsigned>(w < 0 ? w + 7 : w);
-}
-
-void put_digits(std::string& out, std::int64_t value, int width) {
-    char buf[20];
-    for (int i = width - 1; i >= 0; --i) {
-        buf[i] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    }
-    out.append(buf, static_cast<std::size_t>(width));
 }
 
 // A cursor over the date text; every read checks what is left.
@@ -259,22 +251,25 @@ CivilTime civil_from_unix(std::int64_t unix_seconds) {
 
 std::string format_http_date(std::int64_t unix_seconds) {
     const CivilTime t = civil_from_unix(std::clamp(unix_seconds, kMinHttpDate, kMaxHttpDate));
-    std::string out;
-    out.reserve(kHttpDateLength);
-    out += kDayNames[t.weekday];
-    out += ", ";
-    put_digits(out, t.day, 2);
-    out += ' ';
-    out += kMonthNames[t.month - 1];
-    out += ' ';
-    put_digits(out, t.year, 4);
-    out += ' ';
-    put_digits(out, t.hour, 2);
-    out += ':';
-    put_digits(out, t.minute, 2);
-    out += ':';
-    put_digits(out, t.second, 2);
-    out += " GMT";
+    // "Sun, 06 Nov 1994 08:49:37 GMT": written into place, one allocation.
+    std::string out(kHttpDateLength, ' ');
+    const auto put = [&out](std::size_t at, std::int64_t value, int width) {
+        for (int i = width - 1; i >= 0; --i) {
+            out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+            value /= 10;
+        }
+    };
+    std::memcpy(out.data(), kDayNames[t.weekday].data(), 3);
+    out[3] = ',';
+    put(5, t.day, 2);
+    std::memcpy(out.data() + 8, kMonthNames[t.month - 1].data(), 3);
+    put(12, t.year, 4);
+    put(17, t.hour, 2);
+    out[19] = ':';
+    put(20, t.minute, 2);
+    out[22] = ':';
+    put(23, t.second, 2);
+    std::memcpy(out.data() + 26, "GMT", 3);
     return out;
 }
 

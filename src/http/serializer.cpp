@@ -1,33 +1,56 @@
 #include "http/serializer.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 namespace l7::http {
 namespace {
 
-void append_fields(std::string& out, const Fields& fields) {
-    static constexpr std::string_view kBreaking("\r\n\0", 3);
+std::size_t fields_size(const Fields& fields) {
+    std::size_t n = 2;  // the empty line
     for (const Field& f : fields.all()) {
-        out += f.name;
-        out += ": ";
-        // A CR, LF or NUL in a value would end the field (or the head) early: each becomes a
-        // space. Values almost never hold one, so they are copied whole when they do not.
-        const std::size_t at = out.size();
-        out += f.value;
-        for (std::size_t i = out.find_first_of(kBreaking, at); i != std::string::npos;
-             i = out.find_first_of(kBreaking, i + 1)) {
-            out[i] = ' ';
-        }
-        out += "\r\n";
+        n += f.name.size() + f.value.size() + 4;
     }
-    out += "\r\n";
+    return n;
+}
+
+// Whether `value` holds a CR, LF or NUL, any of which would end the field (or the head)
+// early. strcspn stops at the first CR or LF, or at a NUL: the one inside the value or the
+// terminator after it.
+bool has_line_break(const std::string& value) {
+    return std::strcspn(value.c_str(), "\r\n") != value.size();
+}
+
+char* put(char* at, std::string_view s) {
+    std::memcpy(at, s.data(), s.size());
+    return at + s.size();
+}
+
+// Writes the fields and the empty line into place: one growth of `out` for the whole head.
+void append_fields(std::string& out, const Fields& fields) {
+    const std::size_t start = out.size();
+    out.resize(start + fields_size(fields));
+    char* at = out.data() + start;
+    for (const Field& f : fields.all()) {
+        at = put(at, f.name);
+        at = put(at, ": ");
+        char* const value = at;
+        at = put(at, f.value);
+        if (has_line_break(f.value)) {
+            std::replace_if(
+                value, at, [](char c) { return c == '\r' || c == '\n' || c == '\0'; }, ' ');
+        }
+        at = put(at, "\r\n");
+    }
+    put(at, "\r\n");
 }
 
 }  // namespace
 
 std::string serialize(const Response& response) {
     std::string out;
-    out.reserve(128 + response.fields.size() * 32);
+    out.reserve(48 + response.reason.size() + fields_size(response.fields));
     out += version_text(response.version);
     const int code = response.status >= 100 && response.status <= 999 ? response.status : 500;
     const char status[] = {' ', static_cast<char>('0' + code / 100),
@@ -42,7 +65,7 @@ std::string serialize(const Response& response) {
 
 std::string serialize(const Request& request) {
     std::string out;
-    out.reserve(128 + request.target.size() + request.fields.size() * 32);
+    out.reserve(32 + request.method.size() + request.target.size() + fields_size(request.fields));
     out += request.method;
     out += ' ';
     out += request.target;

@@ -72,7 +72,6 @@ void reuse_port(Socket& s) {
 }  // namespace
 
 struct Runtime::Listener {
-    std::string name;
     std::atomic<std::size_t> connections{0};
     std::size_t max_connections = 0;
 };
@@ -96,7 +95,7 @@ Runtime::Runtime(RuntimeOptions options) : options_(options) {
         n = std::max(1u, std::thread::hardware_concurrency());
     }
     for (unsigned i = 0; i < n; ++i) {
-        workers_.push_back(std::make_unique<Worker>(live_));
+        workers_.push_back(std::make_unique<Worker>());
     }
     raise_open_file_limit();
     if (options_.handle_signals) {
@@ -105,6 +104,14 @@ Runtime::Runtime(RuntimeOptions options) : options_(options) {
         signals_ = std::make_unique<asio::signal_set>(control_, SIGINT, SIGTERM);
         arm_signals();
     }
+}
+
+std::size_t Runtime::live_tasks() const {
+    std::size_t n = 0;
+    for (const auto& w : workers_) {
+        n += w->tasks.live();
+    }
+    return n;
 }
 
 Runtime::~Runtime() {
@@ -141,10 +148,19 @@ asio::ip::tcp::endpoint Runtime::listen_tcp(const HostPort& address, TcpHandler 
             std::error_code ignored;
             acceptor->close(ignored);
         });
+        // What each connection of this worker keeps alive: the handler (a coroutine lambda's
+        // frame refers to it, even after the listener has closed) and the count. Held per
+        // worker, so a connection's start and end change this worker's reference count, not
+        // one all workers write.
+        struct Local {
+            std::shared_ptr<Listener> listener;
+            std::shared_ptr<TcpHandler> handler;
+        };
+        auto local = std::make_shared<const Local>(Local{listener, shared_handler});
         // The accept loop is not a Task: shutdown closes the acceptor, which ends it.
         asio::co_spawn(
             w.io,
-            [&w, acceptor, listener, shared_handler]() -> asio::awaitable<void> {
+            [&w, acceptor, local]() -> asio::awaitable<void> {
                 asio::steady_timer backoff(w.io);
                 while (acceptor->is_open()) {
                     auto [accept_ec, socket] = co_await acceptor->async_accept(as_tuple);
@@ -158,20 +174,19 @@ asio::ip::tcp::endpoint Runtime::listen_tcp(const HostPort& address, TcpHandler 
                         co_await backoff.async_wait(as_tuple);
                         continue;
                     }
-                    if (listener->connections.load() >= listener->max_connections) {
+                    Listener& counts = *local->listener;
+                    if (counts.connections.load() >= counts.max_connections) {
                         log::warn("runtime", "connection limit reached (" +
-                                                 std::to_string(listener->max_connections) +
+                                                 std::to_string(counts.max_connections) +
                                                  "): closing a new connection");
                         std::error_code ignored;
                         socket.close(ignored);
                         continue;
                     }
-                    listener->connections.fetch_add(1);
-                    // The handler lives until its connection ends (on_end holds it), even
-                    // when the listener has closed: a coroutine lambda's frame refers to it.
+                    counts.connections.fetch_add(1);
                     w.tasks.launch(
-                        [&](Task& task) { return (*shared_handler)(std::move(socket), task); },
-                        [listener, shared_handler] { listener->connections.fetch_sub(1); });
+                        [&](Task& task) { return (*local->handler)(std::move(socket), task); },
+                        [local] { local->listener->connections.fetch_sub(1); });
                 }
             },
             asio::detached);
@@ -222,7 +237,7 @@ void Runtime::begin_shutdown() {
         return;
     }
     log::info("runtime", "shutting down: no new connections; finishing " +
-                             std::to_string(live_.load()) + " task(s)");
+                             std::to_string(live_tasks()) + " task(s)");
     for (auto& wp : workers_) {
         asio::post(wp->io, [&w = *wp] {
             for (auto& hook : w.stop_hooks) {
@@ -240,7 +255,7 @@ void Runtime::watch_drain(std::chrono::steady_clock::time_point deadline, bool i
         if (ec) {
             return;
         }
-        if (live_.load() == 0) {
+        if (live_tasks() == 0) {
             for (auto& w : workers_) {
                 w->io.stop();
             }
@@ -250,7 +265,7 @@ void Runtime::watch_drain(std::chrono::steady_clock::time_point deadline, bool i
         const auto now = std::chrono::steady_clock::now();
         if (now >= deadline && !interrupted) {
             log::warn("runtime", "drain deadline passed: interrupting " +
-                                     std::to_string(live_.load()) + " task(s)");
+                                     std::to_string(live_tasks()) + " task(s)");
             for (auto& w : workers_) {
                 asio::post(w->io, [&w = *w] { w.tasks.interrupt_all(); });
             }

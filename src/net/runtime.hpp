@@ -30,7 +30,7 @@
 namespace l7::net {
 
 struct Worker {
-    explicit Worker(std::atomic<std::size_t>& live) : tasks(io, live) {}
+    Worker() : tasks(&io) {}
     // The hooks own sockets, which must go before their io_context.
     ~Worker() { stop_hooks.clear(); }
     Worker(const Worker&) = delete;
@@ -94,7 +94,8 @@ class Runtime {
     void run();
     // Starts a graceful shutdown; safe from any thread, and before run().
     void request_stop();
-    std::size_t live_tasks() const { return live_.load(); }
+    // Tasks still running on all workers.
+    std::size_t live_tasks() const;
 
   private:
     void arm_signals();
@@ -102,7 +103,6 @@ class Runtime {
     void watch_drain(std::chrono::steady_clock::time_point deadline, bool interrupted);
 
     RuntimeOptions options_;
-    std::atomic<std::size_t> live_{0};
     std::vector<std::unique_ptr<Worker>> workers_;
     asio::io_context control_{1};
     std::unique_ptr<asio::signal_set> signals_;

@@ -11,7 +11,7 @@ std::list<Task>::iterator TaskGroup::add() {
     tasks_.emplace_back();
     auto it = std::prev(tasks_.end());
     it->group_ = this;
-    live_.fetch_add(1);
+    live_.fetch_add(1, std::memory_order_relaxed);
     return it;
 }
 
@@ -24,7 +24,7 @@ void TaskGroup::end(std::list<Task>::iterator it, const std::exception_ptr& e) {
         }
     }
     tasks_.erase(it);
-    live_.fetch_sub(1);
+    live_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void TaskGroup::spawn(Body body) {

@@ -64,9 +64,8 @@ class Task {
 
 class TaskGroup {
   public:
-    // `live` counts tasks across all groups of a runtime, so the control thread can see when
-    // every worker is done without locking.
-    TaskGroup(asio::io_context& io, std::atomic<std::size_t>& live) : io_(io), live_(live) {}
+    // `io` may not be constructed yet (a Worker declares its tasks first); it is only kept.
+    explicit TaskGroup(asio::io_context* io) : io_(*io) {}
 
     using Body = std::function<asio::awaitable<void>(Task&)>;
     // Starts body(task) on this group's io_context. Must be called on that context's thread
@@ -89,6 +88,10 @@ class TaskGroup {
     }
 
     std::size_t size() const { return tasks_.size(); }
+    // size(), readable from any thread: the control thread sums the workers' counts to see
+    // when every worker is done. One counter per group, so starting and ending a task never
+    // touches a cache line another worker writes.
+    std::size_t live() const { return live_.load(std::memory_order_relaxed); }
     bool draining() const { return draining_; }
     void drain();
     void interrupt_all();
@@ -98,7 +101,7 @@ class TaskGroup {
     void end(std::list<Task>::iterator it, const std::exception_ptr& e);
 
     asio::io_context& io_;
-    std::atomic<std::size_t>& live_;
+    std::atomic<std::size_t> live_{0};
     std::list<Task> tasks_;
     bool draining_ = false;
 };

@@ -83,6 +83,34 @@ class HttpServerTest(l7test.TestCase):
         self.assertRegex(css.stdout, rb"(?mi)^content-type: text/css")
         self.assertRegex(css.stdout, rb"(?mi)^content-length: 20\r?$")
 
+    def test_cached_files_reach_a_reader_that_cannot_take_them_at_once(self):
+        # A small file is served from memory once it has settled (a second after its last
+        # change): its bytes leave with the head in one write, and what the socket does not
+        # take at once follows as the reader makes room. A hundred pipelined requests, not
+        # read for a while, fill the socket: some responses go out whole, some in part, the
+        # rest wait.
+        data = os.urandom(60_000)
+        self.write("data/cached.bin", data)
+        time.sleep(1.2)
+        self.assertEqual(curl(self.server.base + "/data/cached.bin").stdout, data)  # kept now
+        count = 100  # 6 MB: more than a socket buffer grows to
+        request = b"GET /data/cached.bin HTTP/1.1\r\nHost: x\r\n\r\n"
+        last = b"GET /data/cached.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.settimeout(IO_TIMEOUT)
+            s.connect(("127.0.0.1", self.server.port))
+            s.sendall(request * (count - 1) + last)
+            time.sleep(0.5)  # the server meets a full socket
+            raw = recv_to_eof(s)
+        for i in range(count):
+            head, _, rest = raw.partition(b"\r\n\r\n")
+            self.assertTrue(head.startswith(b"HTTP/1.1 200"), (i, head[:80]))
+            self.assertRegex(head, rb"(?mi)^content-length: 60000\r?$")
+            self.assertEqual(rest[:60_000], data, "response %d" % i)
+            raw = rest[60_000:]
+        self.assertEqual(raw, b"")
+
     def test_a_precompressed_gz_is_sent_to_clients_that_accept_gzip(self):
         text = b"body { margin: 0 }\n" * 200
         self.write("site.css", text)

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 
 namespace l7::http {
@@ -51,12 +52,19 @@ std::shared_ptr<const std::string> read_whole(int fd, const struct stat& st) {
 FileCache::FileCache(std::size_t budget_bytes, std::chrono::nanoseconds settle)
     : budget_(budget_bytes), settle_(settle) {}
 
+FileCache::Shard& FileCache::this_threads_shard() {
+    static std::atomic<std::size_t> next{0};
+    thread_local const std::size_t slot = next.fetch_add(1, std::memory_order_relaxed) % kShards;
+    return shards_[slot];
+}
+
 std::optional<FileCache::Hit> FileCache::lookup(int dir_fd, const std::string& path) {
+    Shard& shard = this_threads_shard();
     Entry entry;
     {
-        std::lock_guard lock(mutex_);
-        const auto it = entries_.find(path);
-        if (it == entries_.end()) {
+        std::lock_guard lock(shard.mutex);
+        const auto it = shard.entries.find(path);
+        if (it == shard.entries.end()) {
             return std::nullopt;
         }
         entry = it->second;
@@ -65,10 +73,10 @@ std::optional<FileCache::Hit> FileCache::lookup(int dir_fd, const std::string& p
     if (::fstatat(dir_fd, path.c_str(), &now, 0) == 0 && same_file(now, entry.st)) {
         return Hit{now, std::move(entry.bytes), std::move(entry.fd)};
     }
-    std::lock_guard lock(mutex_);
-    const auto it = entries_.find(path);
-    if (it != entries_.end() && it->second.bytes == entry.bytes && it->second.fd == entry.fd) {
-        forget(it);
+    std::lock_guard lock(shard.mutex);
+    const auto it = shard.entries.find(path);
+    if (it != shard.entries.end() && it->second.bytes == entry.bytes && it->second.fd == entry.fd) {
+        forget(shard, it);
     }
     return std::nullopt;
 }
@@ -87,34 +95,35 @@ std::shared_ptr<const std::string> FileCache::remember(const std::string& path,
     if (recently_changed(st, settle_)) {
         return bytes;
     }
-    std::lock_guard lock(mutex_);
-    if (const auto it = entries_.find(path); it != entries_.end()) {
-        forget(it);
+    Shard& shard = this_threads_shard();
+    std::lock_guard lock(shard.mutex);
+    if (const auto it = shard.entries.find(path); it != shard.entries.end()) {
+        forget(shard, it);
     }
     const std::size_t size = small ? bytes->size() : 0;
     if (size <= budget_) {
-        make_room(size, !small);
-        entries_.emplace(path, Entry{st, bytes, small ? nullptr : std::move(fd)});
-        used_ += size;
-        open_files_ += small ? 0 : 1;
+        make_room(shard, size, !small);
+        shard.entries.emplace(path, Entry{st, bytes, small ? nullptr : std::move(fd)});
+        shard.used += size;
+        shard.open_files += small ? 0 : 1;
     }
     return bytes;
 }
 
-void FileCache::forget(std::unordered_map<std::string, Entry>::iterator it) {
-    used_ -= it->second.bytes ? it->second.bytes->size() : 0;
-    open_files_ -= it->second.fd ? 1 : 0;
-    entries_.erase(it);
+void FileCache::forget(Shard& shard, Map::iterator it) {
+    shard.used -= it->second.bytes ? it->second.bytes->size() : 0;
+    shard.open_files -= it->second.fd ? 1 : 0;
+    shard.entries.erase(it);
 }
 
-void FileCache::make_room(std::size_t bytes, bool descriptor) {
+void FileCache::make_room(Shard& shard, std::size_t bytes, bool descriptor) const {
     // Rare: a site with more files than the budget. Starting over is simple and keeps what
     // is requested often coming back at once.
-    if (used_ + bytes > budget_ || entries_.size() >= kMaxEntries ||
-        (descriptor && open_files_ >= kMaxOpenFiles)) {
-        entries_.clear();
-        used_ = 0;
-        open_files_ = 0;
+    if (shard.used + bytes > budget_ || shard.entries.size() >= kMaxEntries ||
+        (descriptor && shard.open_files >= kMaxOpenFiles)) {
+        shard.entries.clear();
+        shard.used = 0;
+        shard.open_files = 0;
     }
 }
 

@@ -9,9 +9,14 @@
 // time moves on a chmod, a rename or a new link too). Entries are made only from files the
 // site opened through its confinement rules, so a path that now leads somewhere else (a
 // symlink swapped in) names another inode, misses, and is opened (and judged) again.
+//
+// Each worker thread has its own part of the cache (a shard, its own lock, entries and
+// budget): a request never waits for, nor writes a cache line of, another worker. The price
+// is a copy of a popular file per worker.
 
 #include <sys/stat.h>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -27,12 +32,12 @@ class FileCache {
   public:
     // Files up to this size are kept in memory; larger ones by their open descriptor.
     static constexpr std::size_t kMaxFileBytes = 64 * 1024;
-    // At most this many files in all (empty files cost no bytes, but an entry each)...
+    // At most this many files per shard (empty files cost no bytes, but an entry each)...
     static constexpr std::size_t kMaxEntries = 4096;
     // ...and this many descriptors: a removed file's space is freed only when its entry goes.
     static constexpr std::size_t kMaxOpenFiles = 256;
 
-    // At most `budget_bytes` of file contents in all (the cache starts over when full).
+    // At most `budget_bytes` of file contents per shard (a shard starts over when full).
     // A file changed less than `settle` ago is served but not kept: file times move in
     // clock ticks (a few ms on kernels without fine-grained timestamps), so a second write
     // of the same size in the same tick would leave the cached entry looking current. This is
@@ -61,16 +66,23 @@ class FileCache {
         std::shared_ptr<const std::string> bytes;
         std::shared_ptr<int> fd;
     };
+    using Map = std::unordered_map<std::string, Entry>;
+    // Threads take shards in turn, so up to kShards workers each have one of their own.
+    static constexpr std::size_t kShards = 16;
+    struct alignas(64) Shard {
+        std::mutex mutex;
+        Map entries;
+        std::size_t used = 0;
+        std::size_t open_files = 0;
+    };
 
-    void forget(std::unordered_map<std::string, Entry>::iterator it);
-    void make_room(std::size_t bytes, bool descriptor);
+    Shard& this_threads_shard();
+    static void forget(Shard& shard, Map::iterator it);
+    void make_room(Shard& shard, std::size_t bytes, bool descriptor) const;
 
-    std::mutex mutex_;
-    std::unordered_map<std::string, Entry> entries_;
+    std::array<Shard, kShards> shards_;
     std::size_t budget_;
     std::chrono::nanoseconds settle_;
-    std::size_t used_ = 0;
-    std::size_t open_files_ = 0;
 };
 
 }  // namespace l7::http

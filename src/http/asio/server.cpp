@@ -130,9 +130,36 @@ void cork(Connection& c) {
 
 enum class Progress { done, blocked, failed };
 
+// The usual small response: the head and one body part in memory (a cached file, an error
+// page), sent together with one sendmsg instead of copying the body behind the head. What the
+// socket does not take at once is left for pump(): `out` then holds the rest.
+void send_head_and_memory(int fd, Outgoing& out) {
+    const std::string_view body = out.parts.front().memory();
+    iovec iov[2] = {{out.pending.data(), out.pending.size()},
+                    {const_cast<char*>(body.data()), body.size()}};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 2;
+    ssize_t n;
+    do {
+        n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT | (out.closing ? MSG_MORE : 0));
+    } while (n < 0 && errno == EINTR);
+    const std::size_t taken = n > 0 ? static_cast<std::size_t>(n) : 0;
+    if (taken < out.pending.size()) {
+        out.sent = taken;  // pump() sends the rest of the head, then the part
+        return;
+    }
+    out.pending.assign(body.substr(taken - out.pending.size()));
+    out.sent = 0;
+    out.next_part = 1;
+}
+
 // Sends as much of `out` as the socket takes now.
 Progress pump(Connection& c, Outgoing& out) {
     const int fd = c.sock.native_handle();
+    if (out.sent == 0 && out.next_part == 0 && out.parts.size() == 1 && !out.parts[0].file) {
+        send_head_and_memory(fd, out);
+    }
     for (;;) {
         // In-memory parts and small file stretches join the pending bytes: one segment
         // instead of a head and a sendfile, and for a small file a read costs less than
@@ -140,7 +167,7 @@ Progress pump(Connection& c, Outgoing& out) {
         while (!out.file && out.next_part < out.parts.size()) {
             BodyPart& part = out.parts[out.next_part++];
             if (!part.file) {
-                out.pending += part.bytes;
+                out.pending += part.memory();
             } else if (part.file->length > kCoalesceFileBytes ||
                        !read_into(out.pending, *part.file)) {
                 if (out.closing) {
@@ -356,17 +383,19 @@ asio::awaitable<void> linger(Connection& c) {
     }
 }
 
+// `options` and `handler` outlive the connection: the runtime keeps the listener's handler,
+// which owns them, until the connection has ended. (References, not shared pointers: copying
+// one per connection would make every worker write the same reference count.)
 asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
-                                       std::shared_ptr<const ServerOptions> options,
-                                       std::shared_ptr<const Handler> handler,
+                                       const ServerOptions& options, const Handler& handler,
                                        trace::Tracer& tracer) {
     const auto executor = sock.get_executor();
     Connection c{std::move(sock),
-                 *options,
-                 *handler,
+                 options,
+                 handler,
                  tracer,
                  Peer(),
-                 trace::Tracer::next_connection_id(),
+                 tracer.enabled() ? trace::Tracer::next_connection_id() : 0,
                  {},
                  net::Deadline(executor, [&c] {
                      std::error_code ignored;
@@ -383,7 +412,7 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
         std::error_code ignored;
         c.sock.cancel(ignored);
     });
-    RequestParser parser(options->limits);
+    RequestParser parser(options.limits);
     const Request* request = nullptr;  // the one whose body is being read (in the parser)
     bool request_keep_alive = true;
     std::string body;
@@ -416,7 +445,7 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                 if (in_head) {
                     c.deadline.expires_at(head_deadline);
                 } else {
-                    c.deadline.expires_after(options->idle_timeout);
+                    c.deadline.expires_after(options.idle_timeout);
                 }
                 task.set_idle(idle);
                 auto [read_ec, n] =
@@ -513,7 +542,7 @@ const std::string& Peer::address() const {
 std::uint64_t Reply::body_length() const {
     std::uint64_t n = 0;
     for (const BodyPart& p : body) {
-        n += p.file ? p.file->length : p.bytes.size();
+        n += p.file ? p.file->length : p.memory().size();
     }
     return n;
 }
@@ -542,7 +571,8 @@ std::vector<tcp::endpoint> start_server(net::Runtime& runtime, const ServerOptio
     for (const HostPort& address : options.listen) {
         auto on_connection = [shared_options, shared_handler, &tracer](
                                  tcp::socket sock, net::Task& task) -> asio::awaitable<void> {
-            return serve_connection(std::move(sock), task, shared_options, shared_handler, tracer);
+            return serve_connection(std::move(sock), task, *shared_options, *shared_handler,
+                                    tracer);
         };
         const auto ep = runtime.listen_tcp(address, on_connection,
                                            {.max_connections = options.max_connections});

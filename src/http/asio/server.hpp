@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/endpoint.hpp"
@@ -28,10 +29,25 @@ struct FileBody {
     std::uint64_t length = 0;
 };
 
-// One piece of a body: bytes in memory, or a stretch of a file (multipart ranges mix both).
+// Bytes kept by someone else (a cached file's contents): shared, not copied.
+struct SharedBytes {
+    std::shared_ptr<const std::string> owner;
+    std::string_view view;  // into *owner
+};
+
+// One piece of a body: bytes in memory (its own or shared), or a stretch of a file
+// (multipart ranges mix them).
 struct BodyPart {
+    BodyPart() = default;
+    BodyPart(std::string own, std::optional<FileBody> stretch = std::nullopt)
+        : bytes(std::move(own)), file(std::move(stretch)) {}
+    explicit BodyPart(SharedBytes kept) : shared(std::move(kept)) {}
+
     std::string bytes;
     std::optional<FileBody> file;
+    SharedBytes shared;  // instead of `bytes` when it has an owner
+
+    std::string_view memory() const { return shared.owner ? shared.view : bytes; }
 };
 
 struct Reply {

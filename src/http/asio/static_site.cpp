@@ -207,7 +207,8 @@ Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
     // A stretch of the body: from memory for a cached small file, else from the descriptor.
     const auto stretch = [&chosen](std::uint64_t offset, std::uint64_t length) -> BodyPart {
         if (chosen.bytes) {
-            return {chosen.bytes->substr(offset, length), std::nullopt};
+            return BodyPart(
+                SharedBytes{chosen.bytes, std::string_view(*chosen.bytes).substr(offset, length)});
         }
         return {{}, FileBody{chosen.fd, offset, length}};
     };

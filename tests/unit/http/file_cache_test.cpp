@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -67,6 +68,27 @@ TEST_F(FileCacheTest, ServesTheSameFileFromMemory) {
     ASSERT_TRUE(hit);
     EXPECT_EQ(*hit->bytes, "hello");
     EXPECT_EQ(hit->st.st_size, 5);
+}
+
+TEST_F(FileCacheTest, EachThreadKeepsItsOwnEntries) {
+    // Workers do not share entries (nor their locks): what one thread read, another reads
+    // for itself, and both are then served from memory.
+    FileCache cache(1 << 20, std::chrono::nanoseconds(0));
+    write("a.txt", "hello");
+    ASSERT_TRUE(read_through(cache, "a.txt"));
+    bool missed_elsewhere = false;
+    bool hit_elsewhere_after_reading = false;
+    std::thread([&] {
+        missed_elsewhere = !cache.lookup(dir_fd_, "a.txt");
+        read_through(cache, "a.txt");
+        const auto hit = cache.lookup(dir_fd_, "a.txt");
+        hit_elsewhere_after_reading = hit && *hit->bytes == "hello";
+    }).join();
+    EXPECT_TRUE(missed_elsewhere);
+    EXPECT_TRUE(hit_elsewhere_after_reading);
+    const auto hit = cache.lookup(dir_fd_, "a.txt");
+    ASSERT_TRUE(hit) << "this thread's entry stays";
+    EXPECT_EQ(*hit->bytes, "hello");
 }
 
 TEST_F(FileCacheTest, MissesOnceTheFileIsRewrittenInPlace) {

@@ -27,6 +27,15 @@ TEST(Serializer, ValuesCannotSplitTheHead) {
     EXPECT_EQ(serialize(r), "HTTP/1.1 302 Found\r\nLocation: /x  Set-Cookie: evil=1\r\n\r\n");
 }
 
+TEST(Serializer, ABareLineFeedOrANulInAValueBecomesASpace) {
+    Response r;
+    r.fields.add("X-A", std::string("1\n2\0"
+                                    "3",
+                                    5));
+    r.fields.add("X-B", "plain");
+    EXPECT_EQ(serialize(r), "HTTP/1.1 200 OK\r\nX-A: 1 2 3\r\nX-B: plain\r\n\r\n");
+}
+
 TEST(Serializer, ARequestWithAChunkedBodyParsesBack) {
     Request q;
     q.method = "POST";

@@ -73,7 +73,7 @@ inline ShopReply call(const Routes& routes, std::string method, const std::strin
     out.status = reply->response.status;
     out.fields = reply->response.fields;
     for (const BodyPart& part : reply->body) {
-        out.body += part.bytes;
+        out.body += part.memory();
     }
     return out;
 }

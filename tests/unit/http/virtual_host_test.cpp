@@ -29,7 +29,7 @@ std::string body_text(const Reply& reply) {
     std::string text;
     for (const BodyPart& p : reply.body) {
         EXPECT_FALSE(p.file) << "expected an in-memory body";
-        text += p.bytes;
+        text += p.memory();
     }
     return text;
 }
@@ -81,7 +81,7 @@ TEST_F(VirtualHostTest, HostHeaderChoosesTheSiteAndUnknownNamesGoToTheDefault) {
                           static_cast<ssize_t>(chunk.size()));
                 text += chunk;
             } else {
-                text += p.bytes;
+                text += p.memory();
             }
         }
         return text;

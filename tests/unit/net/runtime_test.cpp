@@ -21,6 +21,7 @@
 #include <cstring>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <system_error>
@@ -403,16 +404,20 @@ TEST(Runtime, HandlerExceptionEndsOnlyItsTask) {
     EXPECT_EQ(rt.live_tasks(), 0u);
 }
 
+// An echo listener that counts the connections it starts, at most `max` at a time.
+tcp::endpoint listen_counted(Runtime& rt, IdleState& state, std::size_t max) {
+    return rt.listen_tcp({"127.0.0.1", 0},
+                         [&state](tcp::socket sock, Task& task) -> asio::awaitable<void> {
+                             ++state.started;
+                             co_await echo(std::move(sock), task);
+                         },
+                         {.max_connections = max});
+}
+
 TEST(Runtime, ConnectionLimit) {
     Runtime rt(two_threads());
     IdleState state;
-    const tcp::endpoint ep =
-        rt.listen_tcp({"127.0.0.1", 0},
-                      [&state](tcp::socket sock, Task& task) -> asio::awaitable<void> {
-                          ++state.started;
-                          co_await echo(std::move(sock), task);
-                      },
-                      {.max_connections = 1});
+    const tcp::endpoint ep = listen_counted(rt, state, 1);
     Runner runner(rt);
     Fd first(SOCK_STREAM);
     ASSERT_TRUE(connect_to(first, ep.port()));
@@ -425,6 +430,35 @@ TEST(Runtime, ConnectionLimit) {
     EXPECT_EQ(state.started, 1);
     ASSERT_TRUE(send_all(first, "ping"));
     EXPECT_EQ(receive(first, 4), "ping");
+    EXPECT_TRUE(runner.stop_and_join());
+}
+
+TEST(Runtime, ConnectionLimitHoldsForAllWorkersTogether) {
+    // However the kernel spreads connections over the two workers' sockets, the limit counts
+    // them together: beyond four, new ones are closed until one ends.
+    Runtime rt(two_threads());
+    IdleState state;
+    const tcp::endpoint ep = listen_counted(rt, state, 4);
+    Runner runner(rt);
+    std::vector<std::unique_ptr<Fd>> held;
+    for (int i = 0; i < 4; ++i) {
+        held.push_back(std::make_unique<Fd>(SOCK_STREAM));
+        ASSERT_TRUE(connect_to(*held.back(), ep.port()));
+        ASSERT_TRUE(wait_for([&] { return state.started == i + 1; }));
+    }
+    for (int i = 0; i < 3; ++i) {
+        Fd over(SOCK_STREAM);
+        ASSERT_TRUE(connect_to(over, ep.port()));
+        EXPECT_TRUE(sees_close(over));
+    }
+    EXPECT_EQ(state.started, 4);
+    held.pop_back();  // one ends: room for one more
+    ASSERT_TRUE(wait_for([&] { return rt.live_tasks() == 3; }));
+    Fd again(SOCK_STREAM);
+    ASSERT_TRUE(connect_to(again, ep.port()));
+    ASSERT_TRUE(send_all(again, "ping"));
+    EXPECT_EQ(receive(again, 4), "ping");
+    EXPECT_EQ(state.started, 5);
     EXPECT_TRUE(runner.stop_and_join());
 }
 
