@@ -33,16 +33,23 @@ struct Deadline::State {
 };
 
 Deadline::Deadline(const asio::any_io_executor& executor, std::function<void()> on_expiry)
-    : state_(std::make_shared<State>(executor)) {
-    state_->on_expiry = std::move(on_expiry);
-}
+    : executor_(executor), on_expiry_(std::move(on_expiry)) {}
 
 Deadline::~Deadline() {
-    state_->on_expiry = nullptr;
-    state_->timer.cancel();
+    if (state_) {
+        state_->on_expiry = nullptr;
+        state_->timer.cancel();
+    }
 }
 
 void Deadline::expires_at(Clock::time_point when) {
+    if (!state_) {
+        if (when == Clock::time_point::max()) {
+            return;  // no deadline, and none before
+        }
+        state_ = std::make_shared<State>(executor_);
+        state_->on_expiry = std::move(on_expiry_);
+    }
     State& s = *state_;
     s.deadline = when;
     s.expired = false;
@@ -52,7 +59,7 @@ void Deadline::expires_at(Clock::time_point when) {
 }
 
 bool Deadline::expired() const {
-    return state_->expired;
+    return state_ && state_->expired;
 }
 
 }  // namespace l7::net

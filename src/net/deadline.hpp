@@ -39,6 +39,10 @@ class Deadline {
 
   private:
     struct State;
+    // The timer and its state are made at the first deadline: a connection served without
+    // waiting (a request read at once, answered, closed) never needs them.
+    asio::any_io_executor executor_;
+    std::function<void()> on_expiry_;
     // Shared with the timer's handler, which may run after this object is gone.
     std::shared_ptr<State> state_;
 };
