@@ -10,9 +10,10 @@
 # measured. Rows: each file with keep-alive, and with `Connection: close` (wrk -H, so every
 # request is a new TCP connection), `wrk -c 50 --latency`.
 #
-# Method (../shared/docs/benchmarking.md): the servers alternate (l7 nginx h2o, x BENCH_REPS),
-# each repetition on a freshly started server; before each row the machine must be quiet, then
-# a 2 s wrk warm-up and BENCH_SECONDS measured. A row during which other processes used more
+# Method (../shared/docs/benchmarking.md): each repetition (BENCH_REPS) starts every server
+# afresh and runs each row against them one after another (the first server rotating with the
+# repetition), so the servers meet the same machine; before each row the machine must be
+# quiet, then a 2 s wrk warm-up and BENCH_SECONDS measured. A row during which other processes used more
 # than 0.25 core is repeated (twice at most). Server CPU = utime + stime of the server's
 # process tree (nginx: master and worker) from /proc during the run, divided by the requests
 # completed. Placements (BENCH_PLACEMENTS, default "pinned unpinned"): pinned = server on CPU 0
@@ -215,6 +216,16 @@ measure_row() {
   done
 }
 
+# rotate N WORD...: the words, starting from the Nth (1-based, wrapping around).
+rotate() {
+  local n=$1
+  shift
+  local words=("$@") i
+  for i in "${!words[@]}"; do
+    echo "${words[$(((i + n - 1) % ${#words[@]}))]}"
+  done
+}
+
 describe() {
   local cpu
   cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -230,17 +241,32 @@ if [[ " $parts " == *" throughput "* ]]; then
   describe
   for placement in $placements; do
     for rep in $(seq "$reps"); do
-      for server in $servers; do
+      # Every server is up at once (an idle one uses no CPU) and each row measures them one
+      # right after another, first server rotating with the repetition: a slow minute of a
+      # shared machine then falls on all of them alike, not on one server's four rows.
+      declare -A pid_of=() port_of=()
+      ready=()
+      for server in $(rotate "$rep" $servers); do
         "start_$server" "$placement"
         if wait_ready 20; then
-          for file in 1k.bin 100k.bin; do
-            for mode in keep-alive close; do
-              measure_row "$placement" "$file" "$mode" || status=1
-            done
-          done
+          pid_of[$server]=$server_pid
+          port_of[$server]=$server_port
+          ready+=("$server")
         else
           status=1
+          stop_server
         fi
+      done
+      for file in 1k.bin 100k.bin; do
+        for mode in keep-alive close; do
+          for server in "${ready[@]}"; do
+            server_name=$server server_pid=${pid_of[$server]} server_port=${port_of[$server]}
+            measure_row "$placement" "$file" "$mode" || status=1
+          done
+        done
+      done
+      for server in "${ready[@]}"; do
+        server_pid=${pid_of[$server]}
         stop_server
       done
     done
