@@ -27,10 +27,11 @@ char* put(char* at, std::string_view s) {
     return at + s.size();
 }
 
-// Writes the fields and the empty line into place: one growth of `out` for the whole head.
-void append_fields(std::string& out, const Fields& fields) {
+// Writes the fields and the empty line (`size` bytes: fields_size(), which the caller has
+// already needed) into place: one growth of `out` for the whole head.
+void append_fields(std::string& out, const Fields& fields, std::size_t size) {
     const std::size_t start = out.size();
-    out.resize(start + fields_size(fields));
+    out.resize(start + size);
     char* at = out.data() + start;
     for (const Field& f : fields.all()) {
         at = put(at, f.name);
@@ -50,7 +51,8 @@ void append_fields(std::string& out, const Fields& fields) {
 
 std::string serialize(const Response& response) {
     std::string out;
-    out.reserve(48 + response.reason.size() + fields_size(response.fields));
+    const std::size_t fields = fields_size(response.fields);
+    out.reserve(48 + response.reason.size() + fields);
     out += version_text(response.version);
     const int code = response.status >= 100 && response.status <= 999 ? response.status : 500;
     const char status[] = {' ', static_cast<char>('0' + code / 100),
@@ -59,20 +61,21 @@ std::string serialize(const Response& response) {
     out.append(status, sizeof status);
     out += response.reason.empty() ? reason_phrase(response.status) : response.reason;
     out += "\r\n";
-    append_fields(out, response.fields);
+    append_fields(out, response.fields, fields);
     return out;
 }
 
 std::string serialize(const Request& request) {
     std::string out;
-    out.reserve(32 + request.method.size() + request.target.size() + fields_size(request.fields));
+    const std::size_t fields = fields_size(request.fields);
+    out.reserve(32 + request.method.size() + request.target.size() + fields);
     out += request.method;
     out += ' ';
     out += request.target;
     out += ' ';
     out += version_text(request.version);
     out += "\r\n";
-    append_fields(out, request.fields);
+    append_fields(out, request.fields, fields);
     return out;
 }
 
@@ -103,7 +106,7 @@ std::string chunk(std::string_view data) {
 
 std::string last_chunk(const Fields& trailers) {
     std::string out = "0\r\n";
-    append_fields(out, trailers);
+    append_fields(out, trailers, fields_size(trailers));
     return out;
 }
 
