@@ -99,9 +99,6 @@ struct Connection {
     std::uint64_t conn;
     trace::Recorder rec;
     net::Deadline deadline;
-    // Reads wait here. A request head usually fits; when it fills up, the rest of what the
-    // socket holds is read at once into a larger per-thread buffer (see receive()).
-    std::array<char, 1024> inbox{};
     bool no_delay = false;  // TCP_NODELAY set
     bool corked = false;    // TCP_CORK set (on the last response only)
 };
@@ -302,29 +299,18 @@ Outgoing prepare_response(Connection& c, const Request& request, bool request_ke
 
 enum class Received { data, eof, timed_out, closed };
 
-// Hands the `n` bytes read into the inbox to the parser; when they filled it, takes the
-// rest of what the socket holds now (a long head, a body) through a larger buffer.
-void deliver(Connection& c, RequestParser& parser, std::size_t n,
-             Clock::time_point& head_deadline) {
-    if (parser.idle()) {
-        head_deadline = Clock::now() + c.options.header_timeout;
-    }
-    parser.receive(std::string_view(c.inbox.data(), n));
-    if (n == c.inbox.size()) {
-        thread_local std::array<char, 16384> more;
-        const ssize_t m = ::recv(c.sock.native_handle(), more.data(), more.size(), MSG_DONTWAIT);
-        if (m > 0) {
-            parser.receive(std::string_view(more.data(), static_cast<std::size_t>(m)));
-        }  // else: nothing now, the end, or an error; the next read sees the end or error again
-    }
-}
-
-// Reads what the socket holds, without waiting; nullopt when that is nothing yet.
+// Reads what the socket holds, without waiting; nullopt when that is nothing yet. The bytes
+// pass through one buffer per thread straight into the parser, so a connection waiting for
+// its next request holds no read buffer of its own.
 std::optional<Received> receive_now(Connection& c, RequestParser& parser,
                                     Clock::time_point& head_deadline) {
-    const ssize_t n = ::recv(c.sock.native_handle(), c.inbox.data(), c.inbox.size(), MSG_DONTWAIT);
+    thread_local std::array<char, 16384> buffer;
+    const ssize_t n = ::recv(c.sock.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
     if (n > 0) {
-        deliver(c, parser, static_cast<std::size_t>(n), head_deadline);
+        if (parser.idle()) {
+            head_deadline = Clock::now() + c.options.header_timeout;
+        }
+        parser.receive(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
         return Received::data;
     }
     if (n == 0) {
@@ -337,18 +323,20 @@ std::optional<Received> receive_now(Connection& c, RequestParser& parser,
     return Received::closed;
 }
 
-// What a read that waited brought: bytes for the parser, the end, or nothing.
-Received after_wait(Connection& c, RequestParser& parser, std::error_code ec, std::size_t n,
-                    Clock::time_point& head_deadline) {
-    if (ec == asio::error::eof) {
-        parser.receive_eof();
-        return Received::eof;
+// Waits until the socket is readable (or the deadline passes), then reads. Waiting for
+// readiness instead of for a read saves the read Asio would try before it waits, which
+// finds nothing when the caller has just tried itself.
+asio::awaitable<Received> receive(Connection& c, RequestParser& parser,
+                                  Clock::time_point& head_deadline) {
+    for (;;) {
+        auto [ec] = co_await c.sock.async_wait(tcp::socket::wait_read, net::as_tuple_awaitable);
+        if (ec) {
+            co_return c.deadline.expired() ? Received::timed_out : Received::closed;
+        }
+        if (auto got = receive_now(c, parser, head_deadline)) {
+            co_return *got;
+        }  // woken without data (another event on the socket): wait again
     }
-    if (ec) {
-        return c.deadline.expired() ? Received::timed_out : Received::closed;
-    }
-    deliver(c, parser, n, head_deadline);
-    return Received::data;
 }
 
 // Sends a response off the hot path (an interim 100, an error); false when it failed.
@@ -367,19 +355,27 @@ asio::awaitable<bool> send(Connection& c, Outgoing out) {
 asio::awaitable<void> linger(Connection& c) {
     constexpr std::size_t kMaxDiscard = 64 * 1024;
     constexpr auto kMaxLinger = std::chrono::seconds(2);
-    std::error_code ec;
-    c.sock.shutdown(tcp::socket::shutdown_send, ec);
-    if (ec) {
+    std::error_code shutdown_ec;
+    c.sock.shutdown(tcp::socket::shutdown_send, shutdown_ec);
+    if (shutdown_ec) {
         co_return;
     }
     c.deadline.expires_after(kMaxLinger);
+    thread_local std::array<char, 16384> discard;
     for (std::size_t discarded = 0; discarded < kMaxDiscard;) {
-        auto [read_ec, n] =
-            co_await c.sock.async_read_some(asio::buffer(c.inbox), net::as_tuple_awaitable);
-        if (read_ec) {
-            break;  // end of stream, an error, or the deadline
+        const ssize_t n =
+            ::recv(c.sock.native_handle(), discard.data(), discard.size(), MSG_DONTWAIT);
+        if (n > 0) {
+            discarded += static_cast<std::size_t>(n);
+            continue;
         }
-        discarded += n;
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            break;  // end of stream or an error
+        }
+        auto [ec] = co_await c.sock.async_wait(tcp::socket::wait_read, net::as_tuple_awaitable);
+        if (ec) {
+            break;  // an error or the deadline
+        }
     }
 }
 
@@ -419,7 +415,6 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
     Clock::time_point head_deadline{};
     bool open = true;
     bool lingering = false;  // closing after an error: the client may still be sending
-    bool first_read = true;
     while (open) {
         Event e = parser.next();
         switch (e.kind) {
@@ -428,15 +423,15 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                     open = false;
                     break;
                 }
-                if (first_read) {
-                    // A client usually sends its first request with (or right after) the
-                    // connection: reading it at once needs no timer, and a connection that
-                    // closes after one response never arms one.
-                    first_read = false;
-                    if (auto got = receive_now(c, parser, head_deadline)) {
-                        open = *got != Received::closed;
-                        break;
-                    }
+                // What is there already is read without a deadline or a wait: a client
+                // usually sends its request with (or right after) the connection, and
+                // pipelined requests wait in the socket. Only when it is empty does the
+                // connection wait, and this read before the wait also catches bytes whose
+                // readiness event passed while the connection waited for something else
+                // (Asio's epoll is edge-triggered, and a wait for readiness does not read).
+                if (auto got = receive_now(c, parser, head_deadline)) {
+                    open = *got != Received::closed;
+                    break;
                 }
                 // A new request's head must be complete by its deadline; between requests the
                 // idle timeout applies; inside a body, each read gets the idle timeout.
@@ -448,9 +443,7 @@ asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
                     c.deadline.expires_after(options.idle_timeout);
                 }
                 task.set_idle(idle);
-                auto [read_ec, n] =
-                    co_await c.sock.async_read_some(asio::buffer(c.inbox), net::as_tuple_awaitable);
-                const Received got = after_wait(c, parser, read_ec, n, head_deadline);
+                const Received got = co_await receive(c, parser, head_deadline);
                 task.set_idle(false);
                 if (got == Received::timed_out && !idle) {
                     log::info("http", c.peer.address() + ": request not complete in time: 408");

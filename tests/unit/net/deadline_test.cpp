@@ -9,6 +9,8 @@
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <chrono>
+#include <memory>
+#include <vector>
 
 namespace l7::net {
 namespace {
@@ -79,6 +81,65 @@ TEST(Deadline, DestroyedBeforeItFiresNeverCallsBack) {
     }
     io.run();  // the timer's handler still runs (cancelled) and must not call back
     EXPECT_EQ(calls, 0);
+}
+
+TEST(Deadline, ManyDeadlinesExpireEarliestFirst) {
+    asio::io_context io;
+    std::vector<int> order;
+    std::vector<std::unique_ptr<Deadline>> ds;
+    const auto base = Clock::now() - 1h;
+    // Set out of order, then some moved, so the heap is exercised beyond its front.
+    const int offsets[] = {7, 3, 9, 1, 5, 8, 2, 6, 4, 0};
+    for (int i : offsets) {
+        ds.push_back(
+            std::make_unique<Deadline>(io.get_executor(), [&order, i] { order.push_back(i); }));
+        ds.back()->expires_at(base + std::chrono::minutes(i));
+    }
+    ds[0]->expires_at(base + std::chrono::minutes(7) + 30s);  // 7 stays between 7 and 8
+    ds[2]->clear();                                           // 9 never expires
+    io.run();
+    EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8}));
+    EXPECT_FALSE(ds[2]->expired());
+}
+
+TEST(Deadline, OnlyTheDestroyedOneOfSeveralIsForgotten) {
+    asio::io_context io;
+    int a_calls = 0;
+    int c_calls = 0;
+    Deadline a(io.get_executor(), [&] { ++a_calls; });
+    auto b = std::make_unique<Deadline>(io.get_executor(), [] { FAIL() << "b was destroyed"; });
+    Deadline c(io.get_executor(), [&] { ++c_calls; });
+    b->expires_at(Clock::now() - 3ms);  // the earliest, at the front of the queue
+    a.expires_at(Clock::now() - 2ms);
+    c.expires_at(Clock::now() - 1ms);
+    b.reset();
+    io.run();
+    EXPECT_EQ(a_calls, 1);
+    EXPECT_EQ(c_calls, 1);
+}
+
+TEST(Deadline, AnExpiryMayDestroyAnotherDueDeadline) {
+    asio::io_context io;
+    auto second = std::make_unique<Deadline>(io.get_executor(), [] { FAIL() << "destroyed"; });
+    Deadline first(io.get_executor(), [&] { second.reset(); });
+    first.expires_at(Clock::now() - 2ms);
+    second->expires_at(Clock::now() - 1ms);
+    io.run();
+    EXPECT_TRUE(first.expired());
+    EXPECT_EQ(second, nullptr);
+}
+
+TEST(Deadline, RunReturnsOnceEveryFarDeadlineIsGone) {
+    asio::io_context io;
+    {
+        Deadline a(io.get_executor(), [] {});
+        Deadline b(io.get_executor(), [] {});
+        a.expires_after(1h);
+        b.expires_after(2h);
+    }
+    // With no deadline left the queue's timer must not hold the context for an hour.
+    io.run_for(30s);
+    EXPECT_TRUE(io.stopped());
 }
 
 }  // namespace
