@@ -67,14 +67,24 @@ std::optional<std::string> Fields::combined(std::string_view name) const {
 }
 
 bool Fields::has_token(std::string_view name, std::string_view token) const {
+    if (token.empty()) {
+        return false;
+    }
     for (const Field& f : fields_) {
         if (!iequals(f.name, name)) {
             continue;
         }
-        for (std::string_view element : split_list(f.value)) {
-            if (iequals(element, token)) {
+        // The elements are compared where they stand: no list is built for a lookup.
+        std::string_view rest = f.value;
+        for (;;) {
+            const std::size_t comma = rest.find(',');
+            if (iequals(trim_ows(rest.substr(0, comma)), token)) {
                 return true;
             }
+            if (comma == std::string_view::npos) {
+                break;
+            }
+            rest.remove_prefix(comma + 1);
         }
     }
     return false;

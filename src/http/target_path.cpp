@@ -1,6 +1,8 @@
 #include "http/target_path.hpp"
 #include "http/head_syntax.hpp"
 
+#include <array>
+
 namespace l7::http {
 namespace {
 
@@ -158,6 +160,15 @@ bool is_pchar(char c) {
     return is_unreserved(c) || is_sub_delim(c) || c == ':' || c == '@';
 }
 
+// is_pchar(c) || c == '/', as a table: checked for every byte of every request's path.
+const std::array<bool, 256> kPathChars = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        t[static_cast<std::size_t>(c)] = is_pchar(static_cast<char>(c)) || c == '/';
+    }
+    return t;
+}();
+
 bool is_valid_target(std::string_view target) {
     for (std::size_t i = 0; i < target.size(); ++i) {
         const char c = target[i];
@@ -297,18 +308,26 @@ Result<TargetPath, TargetError> parse_target(std::string_view target,
     }
 
     // Step 1 for the path: RFC 3986 characters only; a '%' must start a valid triplet.
+    bool percent = false;
     for (std::size_t i = 0; i < raw_path.size(); ++i) {
         if (raw_path[i] == '%') {
             if (!is_pct_encoded_at(raw_path, i)) {
                 return TargetError::bad_percent_encoding;
             }
+            percent = true;
             i += 2;
-        } else if (!is_pchar(raw_path[i]) && raw_path[i] != '/') {
+        } else if (!kPathChars[static_cast<unsigned char>(raw_path[i])]) {
             return TargetError::bad_character;
         }
     }
     if (raw_path.empty()) {
         raw_path = "/";  // absolute-form "http://host" or "http://host?q" (RFC 9112 3.2.1)
+    }
+    if (!percent && raw_path.starts_with('/') && raw_path.find("//") == std::string_view::npos &&
+        !has_dot_segment_start(raw_path)) {
+        // The usual path: nothing to decode, merge or remove; steps 3 to 5 would copy it as is.
+        result.path = std::string(raw_path);
+        return result;
     }
 
     auto decoded = decode_path(raw_path, options);  // step 3

@@ -51,6 +51,35 @@ std::int64_t now_seconds() {
         .count();
 }
 
+// A file's validators as sent: its strong ETag and its Last-Modified date.
+struct Validators {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = -1;
+    timespec mtime{};
+    std::string etag;
+    std::string last_modified;
+};
+
+// The validators of `st`, remembered for the file this thread served last: a popular file
+// would otherwise have both formatted again for every request.
+const Validators& validators_of(const struct stat& st) {
+    thread_local Validators last;
+    if (last.ino != st.st_ino || last.dev != st.st_dev || last.size != st.st_size ||
+        last.mtime.tv_sec != st.st_mtim.tv_sec || last.mtime.tv_nsec != st.st_mtim.tv_nsec) {
+        const std::int64_t mtime_ns =
+            static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+        last.etag = make_etag(static_cast<std::uint64_t>(st.st_size), mtime_ns,
+                              static_cast<std::uint64_t>(st.st_ino));
+        last.last_modified = format_http_date(st.st_mtim.tv_sec);
+        last.dev = st.st_dev;
+        last.ino = st.st_ino;
+        last.size = st.st_size;
+        last.mtime = st.st_mtim;
+    }
+    return last;
+}
+
 Reply redirect(int status, std::string location) {
     Reply r = error_reply(status);
     r.response.fields.add("Location", std::move(location));
@@ -186,7 +215,7 @@ Result<StaticSite::OpenFile, int> StaticSite::open_in_root(const std::string& re
 Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
                              const std::string& rel) const {
     const std::string_view name = std::string_view(rel).substr(rel.rfind('/') + 1);
-    const std::string type(mime_.for_path(name));
+    const std::string_view type = mime_.for_path(name);
     const bool client_gzip = accepts_gzip(request.fields.get("Accept-Encoding"));
     // A precompressed sibling (FILE.gz) is the gzip representation of FILE (RFC 9110 8.4).
     // It is looked for when the client could take it, and for text types, where a response
@@ -213,9 +242,8 @@ Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
         return {{}, FileBody{chosen.fd, offset, length}};
     };
     const auto size = static_cast<std::uint64_t>(st.st_size);
-    const std::int64_t mtime_ns =
-        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    std::string etag = make_etag(size, mtime_ns, static_cast<std::uint64_t>(st.st_ino));
+    const Validators& validators = validators_of(st);
+    std::string etag = validators.etag;
     const std::int64_t mtime = st.st_mtim.tv_sec;
     // Compressing on the fly makes another representation of the same file, so it gets its
     // own strong ETag (RFC 9110 8.8.3): a cache keeps both apart, and If-None-Match works.
@@ -233,7 +261,7 @@ Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
     if (gzip || gzip_now) {
         f.add("Content-Encoding", "gzip");
     }
-    f.add("Last-Modified", format_http_date(mtime));
+    f.add("Last-Modified", validators.last_modified);
     f.add("ETag", etag);
     f.add("Accept-Ranges", "bytes");
     ResourceState state;
@@ -259,7 +287,7 @@ Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
         }
         if (d.outcome == RangeOutcome::satisfiable && d.ranges.size() == 1) {
             r.response.status = 206;
-            f.add("Content-Type", type);
+            f.add("Content-Type", std::string(type));
             f.add("Content-Range", content_range(d.ranges[0], size));
             r.body.push_back(stretch(d.ranges[0].first, d.ranges[0].size()));
             return r;
@@ -284,7 +312,7 @@ Reply StaticSite::serve_file(const Request& request, const OpenFile& identity,
             return r;
         }
     }
-    f.add("Content-Type", type);
+    f.add("Content-Type", std::string(type));
     if (gzip_now) {
         if (chosen.bytes) {
             r.body.push_back({gzip_compress(*chosen.bytes), std::nullopt});

@@ -215,5 +215,29 @@ TEST_F(VirtualHostTest, RoutesComeBeforeFilesAndAnswer405WithAllow) {
     EXPECT_EQ(refused.response.fields.get("Allow"), "POST, OPTIONS");
 }
 
+TEST_F(VirtualHostTest, ValidatorsFollowTheFileServed) {
+    ServerConfig config;
+    config.hosts.push_back(host({"b.test"}, "b"));
+    const auto hosts = build_virtual_hosts(config, {});
+    const auto validators = [&](const char* target) {
+        Reply reply = hosts->handle(get(target, "b.test"), "", peer_);
+        EXPECT_EQ(reply.response.status, 200) << target;
+        return std::string(reply.response.fields.get("ETag").value_or("")) + " | " +
+               std::string(reply.response.fields.get("Last-Modified").value_or(""));
+    };
+    const std::string photo = validators("/photo.jpg");
+    const std::string notes = validators("/docs/notes.txt");
+    EXPECT_NE(photo, notes);  // same size, other file: another ETag
+    EXPECT_EQ(validators("/photo.jpg"), photo);
+
+    // Rewritten with another size and an older time: both validators move with it.
+    std::ofstream(base_ / "b/photo.jpg") << std::string(10, 'k');
+    fs::last_write_time(base_ / "b/photo.jpg",
+                        fs::file_time_type::clock::now() - std::chrono::hours(48));
+    const std::string rewritten = validators("/photo.jpg");
+    EXPECT_NE(rewritten, photo);
+    EXPECT_NE(rewritten.substr(rewritten.find('|')), photo.substr(photo.find('|')));
+}
+
 }  // namespace
 }  // namespace l7::http
