@@ -1,6 +1,8 @@
 #include "net/runtime.hpp"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -127,11 +129,51 @@ Runtime::~Runtime() {
 
 asio::ip::tcp::endpoint Runtime::listen_tcp(const HostPort& address, TcpHandler handler,
                                             TcpOptions options) {
+    return listen_tcp_with(address, std::make_shared<TcpHandler>(std::move(handler)), options);
+}
+
+asio::ip::tcp::endpoint Runtime::listen_tcp(const HostPort& address, DetachedTcpHandler handler,
+                                            TcpOptions options) {
+    return listen_tcp_with(address, std::make_shared<DetachedTcpHandler>(std::move(handler)),
+                           options);
+}
+
+namespace {
+
+// accept(2) errors that concern one connection only (it went away while queued, or Linux
+// passes its pending network error on): the next connection is tried at once.
+bool skip_and_go_on(int error) {
+    switch (error) {
+        case EINTR:
+        case ECONNABORTED:
+        case EPROTO:
+        case EPERM:  // refused by a firewall rule
+        case ENETDOWN:
+        case ENOPROTOOPT:
+        case EHOSTDOWN:
+        case ENONET:
+        case EHOSTUNREACH:
+        case EOPNOTSUPP:
+        case ENETUNREACH:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// Connections accepted in a row before other work of the worker gets a turn.
+constexpr int kAcceptBatch = 32;
+
+}  // namespace
+
+template <class Handler>
+asio::ip::tcp::endpoint Runtime::listen_tcp_with(const HostPort& address,
+                                                 std::shared_ptr<Handler> handler,
+                                                 TcpOptions options) {
     const auto bound = probe_bind<asio::ip::tcp>(address, "tcp");
     auto listener = std::make_shared<Listener>();
     listener->max_connections = options.max_connections;
     listeners_.push_back(listener);
-    auto shared_handler = std::make_shared<TcpHandler>(std::move(handler));
     for (auto& wp : workers_) {
         Worker& w = *wp;
         auto acceptor = std::make_shared<asio::ip::tcp::acceptor>(w.io);
@@ -144,6 +186,7 @@ asio::ip::tcp::endpoint Runtime::listen_tcp(const HostPort& address, TcpHandler 
             throw BindError(ec, describe("tcp", address, ec));
         }
         acceptor->listen(asio::socket_base::max_listen_connections);
+        acceptor->non_blocking(true);  // accept4 below must never wait
         w.stop_hooks.push_back([acceptor] {
             std::error_code ignored;
             acceptor->close(ignored);
@@ -154,39 +197,72 @@ asio::ip::tcp::endpoint Runtime::listen_tcp(const HostPort& address, TcpHandler 
         // one all workers write.
         struct Local {
             std::shared_ptr<Listener> listener;
-            std::shared_ptr<TcpHandler> handler;
+            std::shared_ptr<Handler> handler;
         };
-        auto local = std::make_shared<const Local>(Local{listener, shared_handler});
-        // The accept loop is not a Task: shutdown closes the acceptor, which ends it.
+        auto local = std::make_shared<const Local>(Local{listener, handler});
+        // The accept loop is not a Task: shutdown closes the acceptor, which ends it. It
+        // waits for the listening socket to be readable and then accepts what is queued with
+        // accept4 itself: one wait for a burst of connections, and no accept attempt that
+        // finds the queue empty before each wait.
         asio::co_spawn(
             w.io,
-            [&w, acceptor, local]() -> asio::awaitable<void> {
+            [&w, acceptor, local, protocol = bound.protocol()]() -> asio::awaitable<void> {
                 asio::steady_timer backoff(w.io);
+                bool may_have_more = false;  // the queue was not emptied: accept before waiting
                 while (acceptor->is_open()) {
-                    auto [accept_ec, socket] = co_await acceptor->async_accept(as_tuple);
-                    if (accept_ec == asio::error::operation_aborted || !acceptor->is_open()) {
-                        break;
+                    if (!may_have_more) {
+                        auto [wait_ec] = co_await acceptor->async_wait(
+                            asio::ip::tcp::acceptor::wait_read, as_tuple);
+                        if (wait_ec == asio::error::operation_aborted || !acceptor->is_open()) {
+                            break;
+                        }
                     }
-                    if (accept_ec) {
-                        // Out of descriptors or memory: wait instead of spinning.
-                        log::warn("runtime", "accept failed: " + accept_ec.message());
+                    may_have_more = false;
+                    int accepted = 0;
+                    int error = 0;
+                    while (accepted < kAcceptBatch) {
+                        const int fd =
+                            ::accept4(acceptor->native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+                        if (fd < 0) {
+                            error = errno;
+                            if (skip_and_go_on(error)) {
+                                continue;
+                            }
+                            break;
+                        }
+                        ++accepted;
+                        asio::ip::tcp::socket socket(w.io);
+                        std::error_code assign_ec;
+                        socket.assign(protocol, fd, assign_ec);
+                        if (assign_ec) {
+                            ::close(fd);
+                            continue;
+                        }
+                        Listener& counts = *local->listener;
+                        if (counts.connections.load() >= counts.max_connections) {
+                            log::warn("runtime", "connection limit reached (" +
+                                                     std::to_string(counts.max_connections) +
+                                                     "): closing a new connection");
+                            continue;  // the socket closes as it goes out of scope
+                        }
+                        counts.connections.fetch_add(1);
+                        w.tasks.launch(
+                            [&](Task& task) { return (*local->handler)(std::move(socket), task); },
+                            [local] { local->listener->connections.fetch_sub(1); });
+                    }
+                    if (accepted == kAcceptBatch) {
+                        // Let the connections just started (and everything else) run first.
+                        may_have_more = true;
+                        co_await asio::post(w.io, asio::use_awaitable);
+                    } else if (error != EAGAIN && error != EWOULDBLOCK && acceptor->is_open()) {
+                        // Out of descriptors or memory: wait instead of spinning, then try
+                        // again (the queued connections raise no new readiness event).
+                        log::warn("runtime",
+                                  "accept failed: " + std::system_category().message(error));
                         backoff.expires_after(std::chrono::milliseconds(100));
                         co_await backoff.async_wait(as_tuple);
-                        continue;
+                        may_have_more = true;
                     }
-                    Listener& counts = *local->listener;
-                    if (counts.connections.load() >= counts.max_connections) {
-                        log::warn("runtime", "connection limit reached (" +
-                                                 std::to_string(counts.max_connections) +
-                                                 "): closing a new connection");
-                        std::error_code ignored;
-                        socket.close(ignored);
-                        continue;
-                    }
-                    counts.connections.fetch_add(1);
-                    w.tasks.launch(
-                        [&](Task& task) { return (*local->handler)(std::move(socket), task); },
-                        [local] { local->listener->connections.fetch_sub(1); });
                 }
             },
             asio::detached);

@@ -83,6 +83,11 @@ class Runtime {
     asio::ip::tcp::endpoint listen_tcp(const HostPort& address, TcpHandler handler) {
         return listen_tcp(address, std::move(handler), TcpOptions{});
     }
+    // The same for a handler written as a net::Detached coroutine (detached.hpp): for
+    // servers whose connections are short, where co_spawn's set-up is a cost per connection.
+    using DetachedTcpHandler = std::function<Detached(asio::ip::tcp::socket, Task&)>;
+    asio::ip::tcp::endpoint listen_tcp(const HostPort& address, DetachedTcpHandler handler,
+                                       TcpOptions options);
 
     // One UDP socket per worker, bound with SO_REUSEPORT; `loop` runs once per socket as a
     // task and should receive until the socket is closed.
@@ -98,6 +103,9 @@ class Runtime {
     std::size_t live_tasks() const;
 
   private:
+    template <class Handler>
+    asio::ip::tcp::endpoint listen_tcp_with(const HostPort& address,
+                                            std::shared_ptr<Handler> handler, TcpOptions options);
     void arm_signals();
     void begin_shutdown();
     void watch_drain(std::chrono::steady_clock::time_point deadline, bool interrupted);

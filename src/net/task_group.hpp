@@ -19,6 +19,9 @@
 #include <exception>
 #include <functional>
 #include <list>
+#include <type_traits>
+
+#include "net/detached.hpp"
 
 namespace l7::net {
 
@@ -77,14 +80,23 @@ class TaskGroup {
     // that owns what it uses (a coroutine function taking its arguments by value; not a
     // capturing coroutine lambda, whose captures die with `start`). `on_end()` runs when it
     // has ended; it may hold what the coroutine refers to.
+    // `start` may return a net::Detached instead: it then runs without co_spawn (see
+    // detached.hpp); its errors are logged where it ends.
     template <class Start, class OnEnd>
     void launch(Start&& start, OnEnd on_end) {
         auto it = add();
-        asio::co_spawn(io_, start(*it),
-                       [this, it, on_end = std::move(on_end)](std::exception_ptr e) mutable {
-                           on_end();
-                           end(it, e);
-                       });
+        if constexpr (std::is_same_v<decltype(start(*it)), Detached>) {
+            start(*it).start([this, it, on_end = std::move(on_end)]() mutable {
+                on_end();
+                end(it, nullptr);
+            });
+        } else {
+            asio::co_spawn(io_, start(*it),
+                           [this, it, on_end = std::move(on_end)](std::exception_ptr e) mutable {
+                               on_end();
+                               end(it, e);
+                           });
+        }
     }
 
     std::size_t size() const { return tasks_.size(); }

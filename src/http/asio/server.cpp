@@ -17,7 +17,7 @@
 #include "http/response_head.hpp"
 #include "http/serializer.hpp"
 #include "net/deadline.hpp"
-#include "net/timeout.hpp"
+#include "net/detached.hpp"
 
 namespace l7::http {
 namespace {
@@ -232,10 +232,10 @@ Outgoing interim(std::string head) {
 }
 
 // The rest of a response the socket could not take at once, each wait under write_timeout.
-asio::awaitable<bool> send_rest(Connection& c, Outgoing& out) {
+net::Step<bool> send_rest(Connection& c, Outgoing& out) {
     for (;;) {
         c.deadline.expires_after(c.options.write_timeout);
-        auto [ec] = co_await c.sock.async_wait(tcp::socket::wait_write, net::as_tuple_awaitable);
+        const std::error_code ec = co_await net::writable(c.sock);
         if (ec) {
             co_return false;
         }
@@ -326,10 +326,10 @@ std::optional<Received> receive_now(Connection& c, RequestParser& parser,
 // Waits until the socket is readable (or the deadline passes), then reads. Waiting for
 // readiness instead of for a read saves the read Asio would try before it waits, which
 // finds nothing when the caller has just tried itself.
-asio::awaitable<Received> receive(Connection& c, RequestParser& parser,
-                                  Clock::time_point& head_deadline) {
+net::Step<Received> receive(Connection& c, RequestParser& parser,
+                            Clock::time_point& head_deadline) {
     for (;;) {
-        auto [ec] = co_await c.sock.async_wait(tcp::socket::wait_read, net::as_tuple_awaitable);
+        const std::error_code ec = co_await net::readable(c.sock);
         if (ec) {
             co_return c.deadline.expired() ? Received::timed_out : Received::closed;
         }
@@ -340,7 +340,7 @@ asio::awaitable<Received> receive(Connection& c, RequestParser& parser,
 }
 
 // Sends a response off the hot path (an interim 100, an error); false when it failed.
-asio::awaitable<bool> send(Connection& c, Outgoing out) {
+net::Step<bool> send(Connection& c, Outgoing out) {
     const Progress p = pump(c, out);
     if (p == Progress::blocked) {
         co_return co_await send_rest(c, out);
@@ -352,7 +352,7 @@ asio::awaitable<bool> send(Connection& c, Outgoing out) {
 // requests). Closing with unread bytes makes the kernel send a reset, which can destroy the
 // reply before the client reads it; so, as RFC 9112 9.6 advises, half-close first and read
 // and discard until the client closes too, for a bounded time and amount.
-asio::awaitable<void> linger(Connection& c) {
+net::Step<> linger(Connection& c) {
     constexpr std::size_t kMaxDiscard = 64 * 1024;
     constexpr auto kMaxLinger = std::chrono::seconds(2);
     std::error_code shutdown_ec;
@@ -372,8 +372,7 @@ asio::awaitable<void> linger(Connection& c) {
         if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
             break;  // end of stream or an error
         }
-        auto [ec] = co_await c.sock.async_wait(tcp::socket::wait_read, net::as_tuple_awaitable);
-        if (ec) {
+        if (co_await net::readable(c.sock)) {
             break;  // an error or the deadline
         }
     }
@@ -382,9 +381,8 @@ asio::awaitable<void> linger(Connection& c) {
 // `options` and `handler` outlive the connection: the runtime keeps the listener's handler,
 // which owns them, until the connection has ended. (References, not shared pointers: copying
 // one per connection would make every worker write the same reference count.)
-asio::awaitable<void> serve_connection(tcp::socket sock, net::Task& task,
-                                       const ServerOptions& options, const Handler& handler,
-                                       trace::Tracer& tracer) {
+net::Detached serve_connection(tcp::socket sock, net::Task& task, const ServerOptions& options,
+                               const Handler& handler, trace::Tracer& tracer) {
     const auto executor = sock.get_executor();
     Connection c{std::move(sock),
                  options,
@@ -563,7 +561,7 @@ std::vector<tcp::endpoint> start_server(net::Runtime& runtime, const ServerOptio
     std::vector<tcp::endpoint> bound;
     for (const HostPort& address : options.listen) {
         auto on_connection = [shared_options, shared_handler, &tracer](
-                                 tcp::socket sock, net::Task& task) -> asio::awaitable<void> {
+                                 tcp::socket sock, net::Task& task) -> net::Detached {
             return serve_connection(std::move(sock), task, *shared_options, *shared_handler,
                                     tracer);
         };
