@@ -24,7 +24,14 @@ void Fields::add(std::string name, std::string value) {
     if (fields_.capacity() == 0) {
         fields_.reserve(kTypicalFields);
     }
-    fields_.push_back({std::move(name), std::move(value)});
+    fields_.emplace_back(std::move(name), std::move(value));
+}
+
+void Fields::add(Field&& field) {
+    if (fields_.capacity() == 0) {
+        fields_.reserve(kTypicalFields);
+    }
+    fields_.push_back(std::move(field));
 }
 
 void Fields::set(std::string_view name, std::string value) {

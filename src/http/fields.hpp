@@ -22,9 +22,14 @@ struct Field {
 class Fields {
   public:
     void add(std::string name, std::string value);
+    void add(Field&& field);
     // Replaces every field of that name with one.
     void set(std::string_view name, std::string value);
     void remove(std::string_view name);
+    template <class Predicate>
+    void remove_if(Predicate pred) {
+        std::erase_if(fields_, pred);
+    }
 
     // The first value of `name`, or nullopt.
     std::optional<std::string_view> get(std::string_view name) const;

@@ -57,7 +57,7 @@ Event RequestParser::start_line(std::string_view line) {
 }
 
 void RequestParser::add_field(Field field) {
-    request_.fields.add(std::move(field.name), std::move(field.value));
+    request_.fields.add(std::move(field));
 }
 
 Event RequestParser::head_done() {

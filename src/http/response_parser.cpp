@@ -38,7 +38,7 @@ Event ResponseParser::start_line(std::string_view line) {
 }
 
 void ResponseParser::add_field(Field field) {
-    response_.fields.add(std::move(field.name), std::move(field.value));
+    response_.fields.add(std::move(field));
 }
 
 Event ResponseParser::head_done() {

@@ -78,5 +78,37 @@ TEST(ResponseHead, KeepAliveFollowsTheRequestAndTheResponse) {
     EXPECT_EQ(r10.fields.get("Connection"), "keep-alive");
 }
 
+TEST(ResponseHead, TheHandlersFramingFieldsAreReplacedAndItsOwnDateAndServerKept) {
+    Response r;
+    r.fields.add("content-length", "99");
+    r.fields.add("X-Kept", "1");
+    r.fields.add("Transfer-Encoding", "gzip");
+    r.fields.add("connection", "keep-alive, Upgrade");
+    r.fields.add("date", "Mon, 07 Nov 1994 08:49:37 GMT");
+    r.fields.add("SERVER", "mine");
+    const ResponsePlan plan = finish_response(r, get11(), 5);
+    EXPECT_TRUE(plan.keep_alive);
+    EXPECT_EQ(r.fields.count("Content-Length"), 1u);
+    EXPECT_EQ(r.fields.get("Content-Length"), "5");
+    EXPECT_EQ(r.fields.count("Transfer-Encoding"), 0u);
+    EXPECT_EQ(r.fields.count("Connection"), 0u);
+    EXPECT_EQ(r.fields.get("X-Kept"), "1");
+    EXPECT_EQ(r.fields.count("Date"), 1u);
+    EXPECT_EQ(r.fields.get("Date"), "Mon, 07 Nov 1994 08:49:37 GMT");
+    EXPECT_EQ(r.fields.count("Server"), 1u);
+    EXPECT_EQ(r.fields.get("Server"), "mine");
+
+    // A 304 keeps the length the GET would have had (RFC 9110 8.6); "close" from the handler
+    // closes, and is said once.
+    Response not_modified;
+    not_modified.status = 304;
+    not_modified.fields.add("Content-Length", "1234");
+    not_modified.fields.add("Connection", "close");
+    EXPECT_FALSE(finish_response(not_modified, get11(), 0).keep_alive);
+    EXPECT_EQ(not_modified.fields.get("Content-Length"), "1234");
+    EXPECT_EQ(not_modified.fields.count("Connection"), 1u);
+    EXPECT_EQ(not_modified.fields.get("Connection"), "close");
+}
+
 }  // namespace
 }  // namespace l7::http
