@@ -242,6 +242,43 @@ class ResumeAfterWait {
     std::error_code* result_;
 };
 
+// The same for a read: resumes with the error and the byte count.
+class ResumeAfterRead {
+  public:
+    struct Result {
+        std::error_code ec;
+        std::size_t bytes = 0;
+    };
+    ResumeAfterRead(std::coroutine_handle<> waiting, std::coroutine_handle<> root, Result* result)
+        : wait_(waiting, root, &result->ec), result_(result) {}
+
+    void operator()(std::error_code ec, std::size_t bytes) {
+        result_->bytes = bytes;
+        wait_(ec);
+    }
+
+  private:
+    ResumeAfterWait wait_;
+    Result* result_;
+};
+
+template <class Socket, class Buffer>
+class ReadAwaiter {
+  public:
+    ReadAwaiter(Socket& socket, const Buffer& buffer) : socket_(socket), buffer_(buffer) {}
+    bool await_ready() const noexcept { return false; }
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h) {
+        socket_.async_read_some(buffer_, ResumeAfterRead(h, h.promise().root, &result_));
+    }
+    ResumeAfterRead::Result await_resume() const noexcept { return result_; }
+
+  private:
+    Socket& socket_;
+    Buffer buffer_;
+    ResumeAfterRead::Result result_;
+};
+
 template <class Socket>
 class WaitAwaiter {
   public:
@@ -265,6 +302,16 @@ class WaitAwaiter {
 template <class Socket>
 detail::WaitAwaiter<Socket> readable(Socket& socket) {
     return {socket, asio::socket_base::wait_read};
+}
+
+// co_await read_some(socket, buffer): Asio's async_read_some, for {error, bytes}. Prefer it to
+// readable() and a read of one's own where the socket is read again and again: Asio reads
+// at once when the socket may hold data, and after a read that emptied it waits for the
+// next readiness event without any system call, where a wait for readability always asks
+// epoll again (an epoll_ctl per wait).
+template <class Socket, class Buffer>
+detail::ReadAwaiter<Socket, Buffer> read_some(Socket& socket, const Buffer& buffer) {
+    return {socket, buffer};
 }
 
 // co_await writable(socket): waits until a write would not block (or the wait is cancelled).

@@ -99,8 +99,11 @@ struct Connection {
     std::uint64_t conn;
     trace::Recorder rec;
     net::Deadline deadline;
-    bool no_delay = false;  // TCP_NODELAY set
-    bool corked = false;    // TCP_CORK set (on the last response only)
+    // Reads wait here: a request head usually fits (see drain() for more).
+    std::array<char, 1024> inbox{};
+    bool more_pending = false;  // a drain stopped at its cap: read on before waiting
+    bool no_delay = false;      // TCP_NODELAY set
+    bool corked = false;        // TCP_CORK set (on the last response only)
 };
 
 // A response on its way out: the bytes not yet sent, then the rest of the body. Most
@@ -197,9 +200,9 @@ Progress pump(Connection& c, Outgoing& out) {
                 out.file.reset();
                 continue;
             }
-            if (!c.sock.non_blocking()) {
+            if (!c.sock.native_non_blocking()) {
                 std::error_code ec;
-                c.sock.non_blocking(true, ec);  // else sendfile would wait for room
+                c.sock.native_non_blocking(true, ec);  // else sendfile would wait for room
             }
             // sendfile(2): the kernel copies from the page cache to the socket.
             off_t offset = static_cast<off_t>(out.file->offset);
@@ -299,44 +302,73 @@ Outgoing prepare_response(Connection& c, const Request& request, bool request_ke
 
 enum class Received { data, eof, timed_out, closed };
 
-// Reads what the socket holds, without waiting; nullopt when that is nothing yet. The bytes
-// pass through one buffer per thread straight into the parser, so a connection waiting for
-// its next request holds no read buffer of its own.
-std::optional<Received> receive_now(Connection& c, RequestParser& parser,
-                                    Clock::time_point& head_deadline) {
-    thread_local std::array<char, 16384> buffer;
-    const ssize_t n = ::recv(c.sock.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
-    if (n > 0) {
-        if (parser.idle()) {
-            head_deadline = Clock::now() + c.options.header_timeout;
-        }
-        parser.receive(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-        return Received::data;
+void take(Connection& c, RequestParser& parser, std::string_view bytes,
+          Clock::time_point& head_deadline) {
+    if (parser.idle()) {
+        head_deadline = Clock::now() + c.options.header_timeout;
     }
-    if (n == 0) {
-        parser.receive_eof();
-        return Received::eof;
-    }
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-        return std::nullopt;
-    }
-    return Received::closed;
+    parser.receive(bytes);
 }
 
-// Waits until the socket is readable (or the deadline passes), then reads. Waiting for
-// readiness instead of for a read saves the read Asio would try before it waits, which
-// finds nothing when the caller has just tried itself.
+// Reads on what the socket holds now, without waiting, through one buffer per thread:
+// after a read filled the inbox, or when a drain stopped at its cap. It reads until a read
+// comes back short (the socket was emptied) or `kMaxDrain` bytes have come in; in the
+// second case c.more_pending says to drain again before the next wait. That matters
+// because Asio, once one of its reads found the socket emptied, waits for the next
+// readiness event without trying to read, and bytes already there raise none.
+// nullopt when there was nothing to read.
+std::optional<Received> drain(Connection& c, RequestParser& parser,
+                              Clock::time_point& head_deadline) {
+    constexpr std::size_t kMaxDrain = 64 * 1024;
+    thread_local std::array<char, 16384> buffer;
+    c.more_pending = false;
+    std::size_t total = 0;
+    for (;;) {
+        const ssize_t n =
+            ::recv(c.sock.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (n > 0) {
+            take(c, parser, std::string_view(buffer.data(), static_cast<std::size_t>(n)),
+                 head_deadline);
+            total += static_cast<std::size_t>(n);
+            if (static_cast<std::size_t>(n) < buffer.size()) {
+                return Received::data;
+            }
+            if (total >= kMaxDrain) {
+                c.more_pending = true;
+                return Received::data;
+            }
+            continue;
+        }
+        if (n == 0) {
+            parser.receive_eof();
+            return Received::eof;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            return total > 0 ? std::optional(Received::data) : std::nullopt;
+        }
+        return Received::closed;
+    }
+}
+
+// Reads into the inbox, waiting (under the deadline) if the socket has nothing yet.
 net::Step<Received> receive(Connection& c, RequestParser& parser,
                             Clock::time_point& head_deadline) {
-    for (;;) {
-        const std::error_code ec = co_await net::readable(c.sock);
-        if (ec) {
-            co_return c.deadline.expired() ? Received::timed_out : Received::closed;
-        }
-        if (auto got = receive_now(c, parser, head_deadline)) {
-            co_return *got;
-        }  // woken without data (another event on the socket): wait again
+    const auto [ec, n] = co_await net::read_some(c.sock, asio::buffer(c.inbox));
+    if (ec == asio::error::eof) {
+        parser.receive_eof();
+        co_return Received::eof;
     }
+    if (ec) {
+        co_return c.deadline.expired() ? Received::timed_out : Received::closed;
+    }
+    take(c, parser, std::string_view(c.inbox.data(), n), head_deadline);
+    if (n == c.inbox.size()) {
+        co_return drain(c, parser, head_deadline).value_or(Received::data);
+    }
+    co_return Received::data;
 }
 
 // Sends a response off the hot path (an interim 100, an error); false when it failed.
@@ -398,10 +430,9 @@ net::Detached serve_connection(tcp::socket sock, net::Task& task, const ServerOp
     c.peer = Peer(&c.sock);
     c.rec.enable(tracer.enabled());
     std::error_code ec;
-    // The socket stays in blocking mode until something needs otherwise: reads and writes
-    // here pass MSG_DONTWAIT, Asio switches the mode itself before its first wait, and
-    // sendfile (which takes no flags) switches it first (pump()). A connection served at
-    // once, and closed, never pays for the switch.
+    // Reads and writes here pass MSG_DONTWAIT, so they never wait whatever the socket's
+    // mode; sendfile takes no flags and needs the socket non-blocking (pump() makes sure).
+    // The runtime's listeners hand over sockets that are non-blocking from accept4 on.
     auto guard = task.on_interrupt([&c] {
         std::error_code ignored;
         c.sock.cancel(ignored);
@@ -421,15 +452,11 @@ net::Detached serve_connection(tcp::socket sock, net::Task& task, const ServerOp
                     open = false;
                     break;
                 }
-                // What is there already is read without a deadline or a wait: a client
-                // usually sends its request with (or right after) the connection, and
-                // pipelined requests wait in the socket. Only when it is empty does the
-                // connection wait, and this read before the wait also catches bytes whose
-                // readiness event passed while the connection waited for something else
-                // (Asio's epoll is edge-triggered, and a wait for readiness does not read).
-                if (auto got = receive_now(c, parser, head_deadline)) {
-                    open = *got != Received::closed;
-                    break;
+                if (c.more_pending) {
+                    if (auto got = drain(c, parser, head_deadline)) {
+                        open = *got != Received::closed;
+                        break;
+                    }
                 }
                 // A new request's head must be complete by its deadline; between requests the
                 // idle timeout applies; inside a body, each read gets the idle timeout.
