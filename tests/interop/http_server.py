@@ -111,6 +111,22 @@ class HttpServerTest(l7test.TestCase):
             raw = rest[60_000:]
         self.assertEqual(raw, b"")
 
+    def test_many_pipelined_requests_sent_at_once_are_all_answered(self):
+        # 2,000 small requests in one write: far more than the server reads at once (its
+        # inbox, then at most 64 KiB before it answers what it has). The rest stay in the
+        # socket, announced by no new readiness event, and must still be read and answered.
+        self.write("data/tiny.txt", b"t")
+        count = 2000
+        request = b"GET /data/tiny.txt HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 40 + b"\r\n\r\n"
+        last = b"GET /data/tiny.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        with socket.socket() as s:
+            s.settimeout(IO_TIMEOUT)
+            s.connect(("127.0.0.1", self.server.port))
+            s.sendall(request * (count - 1) + last)
+            raw = recv_to_eof(s)
+        self.assertEqual(raw.count(b"HTTP/1.1 200 OK\r\n"), count)
+        self.assertTrue(raw.endswith(b"\r\n\r\nt"))
+
     def test_a_precompressed_gz_is_sent_to_clients_that_accept_gzip(self):
         text = b"body { margin: 0 }\n" * 200
         self.write("site.css", text)
