@@ -13,6 +13,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <asio/version.hpp>
 #include <system_error>
 #include <type_traits>
 
@@ -61,6 +62,19 @@ typename Protocol::endpoint probe_bind(const HostPort& hp, const std::string& pr
         throw BindError(ec, describe(proto, hp, ec));
     }
     return probe.local_endpoint();
+}
+
+// Where the workers' sockets bind. Several workers share the port with SO_REUSEPORT, found
+// first by probe_bind(). One worker binds alone and without SO_REUSEPORT: then the port is
+// its own (the bind itself fails if someone holds it), and an ephemeral port cannot be
+// joined by another process of the same user that happens to be given the same port number
+// in the moment between a probe's close and the workers' binds.
+template <class Protocol>
+typename Protocol::endpoint bind_target(const HostPort& hp, const std::string& proto, bool shared) {
+    if (shared) {
+        return probe_bind<Protocol>(hp, proto);
+    }
+    return typename Protocol::endpoint(to_address(hp), hp.port);
 }
 
 template <class Socket>
@@ -169,7 +183,9 @@ constexpr int kAcceptBatch = 32;
 // a socket closes), and as blocking, so that its first wait switches it with an ioctl. A
 // descriptor fresh from accept4(SOCK_NONBLOCK) is neither: saying so saves two system calls
 // per connection. (This reaches into Asio's socket state, through the protected member
-// basic_socket gives derived classes; the flags are those of Asio 1.28's reactive sockets.)
+// basic_socket gives derived classes; the flags are those of Asio 1.22's reactive sockets.)
+static_assert(ASIO_VERSION >= 102200 && ASIO_VERSION < 103000,
+              "AcceptedSocket sets reactive-socket state flags: check them for this Asio");
 class AcceptedSocket : public asio::ip::tcp::socket {
   public:
     AcceptedSocket(asio::io_context& io, const asio::ip::tcp& protocol, int fd, std::error_code& ec)
@@ -189,7 +205,8 @@ template <class Handler>
 asio::ip::tcp::endpoint Runtime::listen_tcp_with(const HostPort& address,
                                                  std::shared_ptr<Handler> handler,
                                                  TcpOptions options) {
-    const auto bound = probe_bind<asio::ip::tcp>(address, "tcp");
+    const bool shared = workers_.size() > 1;
+    auto bound = bind_target<asio::ip::tcp>(address, "tcp", shared);
     auto listener = std::make_shared<Listener>();
     listener->max_connections = options.max_connections;
     listeners_.push_back(listener);
@@ -199,11 +216,14 @@ asio::ip::tcp::endpoint Runtime::listen_tcp_with(const HostPort& address,
         std::error_code ec;
         acceptor->open(bound.protocol());
         acceptor->set_option(asio::socket_base::reuse_address(true));
-        reuse_port(*acceptor);
+        if (shared) {
+            reuse_port(*acceptor);
+        }
         acceptor->bind(bound, ec);
         if (ec) {
             throw BindError(ec, describe("tcp", address, ec));
         }
+        bound = acceptor->local_endpoint();  // the port given for port 0
         acceptor->listen(asio::socket_base::max_listen_connections);
         acceptor->non_blocking(true);  // accept4 below must never wait
         w.stop_hooks.push_back([acceptor] {
@@ -290,18 +310,22 @@ asio::ip::tcp::endpoint Runtime::listen_tcp_with(const HostPort& address,
 }
 
 asio::ip::udp::endpoint Runtime::listen_udp(const HostPort& address, UdpLoop loop) {
-    const auto bound = probe_bind<asio::ip::udp>(address, "udp");
+    const bool shared = workers_.size() > 1;
+    auto bound = bind_target<asio::ip::udp>(address, "udp", shared);
     auto shared_loop = std::make_shared<UdpLoop>(std::move(loop));
     for (auto& wp : workers_) {
         Worker& w = *wp;
         auto socket = std::make_shared<asio::ip::udp::socket>(w.io);
         std::error_code ec;
         socket->open(bound.protocol());
-        reuse_port(*socket);
+        if (shared) {
+            reuse_port(*socket);
+        }
         socket->bind(bound, ec);
         if (ec) {
             throw BindError(ec, describe("udp", address, ec));
         }
+        bound = socket->local_endpoint();  // the port given for port 0
         // Room for bursts: a 64 KiB datagram flood should queue, not drop at once.
         socket->set_option(asio::socket_base::receive_buffer_size(1 << 20), ec);
         // Stopping cancels the receive but keeps the socket open: replies still in flight (a
