@@ -95,6 +95,7 @@ bool Resolution::from_cache(Frame& f, TimePoint now) {
 void Resolution::find_servers(Frame& f, TimePoint now) {
     f.servers.clear();
     f.failed.clear();
+    f.timed_out.clear();
     // The closest enclosing zone whose name servers the cache knows (RFC 1034 5.3.3 step 2).
     for (Name zone = f.sname;; zone = zone.parent()) {
         auto ns = ctx_.cache.get(zone, RRType::NS, now);
@@ -151,34 +152,52 @@ void Resolution::fail(Frame& f, Rcode rcode) {
     f.finished = true;
 }
 
-std::optional<UpstreamRequest> Resolution::next_query(Frame& f, TimePoint now) {
-    std::vector<std::string> candidates;
+std::vector<std::string> Resolution::endpoints_to_ask(const Frame& f, int max_timeouts) const {
+    std::vector<std::string> out;
     for (const Server& s : f.servers) {
         for (const std::string& e : s.endpoints) {
-            if (std::find(f.failed.begin(), f.failed.end(), e) == f.failed.end()) {
-                candidates.push_back(e);
+            if (std::find(f.failed.begin(), f.failed.end(), e) == f.failed.end() &&
+                std::count(f.timed_out.begin(), f.timed_out.end(), e) <= max_timeouts) {
+                out.push_back(e);
             }
         }
     }
+    return out;
+}
+
+bool Resolution::look_up_a_server(Frame& f) {
+    for (std::size_t i = 0; i < f.servers.size(); ++i) {
+        Server& s = f.servers[i];
+        if (s.looked_up || !s.endpoints.empty()) {
+            continue;
+        }
+        s.looked_up = true;
+        if (static_cast<int>(frames_.size()) > ctx_.limits.max_depth ||
+            s.name.is_subdomain_of(f.zone)) {
+            continue;  // would need itself: a delegation without the glue it requires
+        }
+        f.waiting_for = i;
+        Frame sub;
+        sub.sname = s.name;
+        sub.qtype = RRType::A;
+        frames_.push_back(std::move(sub));
+        return true;
+    }
+    return false;
+}
+
+std::optional<UpstreamRequest> Resolution::next_query(Frame& f, TimePoint now) {
+    // Every address not yet tried first, then the addresses of glueless name servers, and only
+    // then, with a backed-off timeout, the servers that timed out: a datagram may get lost
+    // (RFC 1035 section 4.2.1), and a zone with one server would otherwise fail on the first.
+    std::vector<std::string> candidates = endpoints_to_ask(f, 0);
     if (candidates.empty()) {
-        // No address left: look one name server's address up (a glueless delegation).
-        for (std::size_t i = 0; i < f.servers.size(); ++i) {
-            Server& s = f.servers[i];
-            if (s.looked_up || !s.endpoints.empty()) {
-                continue;
-            }
-            s.looked_up = true;
-            if (static_cast<int>(frames_.size()) > ctx_.limits.max_depth ||
-                s.name.is_subdomain_of(f.zone)) {
-                continue;  // would need itself: a delegation without the glue it requires
-            }
-            f.waiting_for = i;
-            Frame sub;
-            sub.sname = s.name;
-            sub.qtype = RRType::A;
-            frames_.push_back(std::move(sub));
+        if (look_up_a_server(f)) {
             return std::nullopt;  // advance() goes on with the new frame
         }
+        candidates = endpoints_to_ask(f, ctx_.limits.tries_per_server - 1);
+    }
+    if (candidates.empty()) {
         fail(f, Rcode::SERVFAIL);
         return std::nullopt;
     }
@@ -395,6 +414,7 @@ void Resolution::handle(Frame& f, Message reply, TimePoint now) {
         f.extra_labels = 1;
         f.servers.clear();
         f.failed.clear();
+        f.timed_out.clear();
         for (const ResourceRecord& rr : ns) {
             Server s{name_from(rr.rdata), {}, false};
             for (const ResourceRecord& a : reply.additional) {
@@ -500,9 +520,9 @@ void Resolution::on_timeout(std::uint64_t token, TimePoint now) {
     }
     in_flight_.reset();
     ctx_.upstream.record_timeout(sent_.server, now);
-    frames_.back().failed.push_back(sent_.server);
+    frames_.back().timed_out.push_back(sent_.server);
     frames_.back().tcp = false;
-    step("timeout, trying another server", now);
+    step("timeout", now);
 }
 
 }  // namespace l7::dns

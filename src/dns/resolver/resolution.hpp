@@ -33,6 +33,7 @@ struct ResolverLimits {
     int max_depth = 3;               // nested lookups of name-server addresses
     bool qname_minimisation = true;  // RFC 9156
     int max_minimised = 10;          // RFC 9156 section 2.3's MAX_MINIMISE_COUNT
+    int tries_per_server = 3;        // a server that timed out is asked again (a lost datagram)
     std::chrono::milliseconds deadline{8000};
 };
 
@@ -84,7 +85,8 @@ class Resolution final : public Lookup {
         RRType qtype = RRType::A;
         Name zone;
         std::vector<Server> servers;
-        std::vector<std::string> failed;      // endpoints that timed out or misbehaved
+        std::vector<std::string> failed;      // endpoints that misbehaved: never asked again
+        std::vector<std::string> timed_out;   // one entry per timeout: asked again when no other
         std::vector<ResourceRecord> answers;  // the CNAME chain, then the answer
         std::vector<ResourceRecord> authority;
         Rcode rcode = Rcode::NOERROR;
@@ -107,6 +109,8 @@ class Resolution final : public Lookup {
     void start(Frame& f, TimePoint now);
     bool from_cache(Frame& f, TimePoint now);
     void find_servers(Frame& f, TimePoint now);
+    std::vector<std::string> endpoints_to_ask(const Frame& f, int max_timeouts) const;
+    bool look_up_a_server(Frame& f);
     std::optional<UpstreamRequest> next_query(Frame& f, TimePoint now);
     void handle(Frame& f, Message reply, TimePoint now);
     void fail(Frame& f, Rcode rcode);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <memory>
 #include <random>
 
 #include "dns/rdata.hpp"
@@ -454,6 +455,70 @@ TEST(Resolution, ReferralsThatLeadNowhereEndAtTheLimits) {
     const Message m = r.resolve(net, "x.y.z.w.loop.com.", RRType::A, &res);
     EXPECT_EQ(m.rcode(), Rcode::SERVFAIL);
     EXPECT_LE(res->queries_sent(), ResolverLimits{}.max_queries);
+}
+
+// The zone's only server loses the first `lost` queries sent to it (no reply), then answers.
+void lose_first_queries(Network& net, const std::string& server, int lost) {
+    auto count = std::make_shared<int>(0);
+    net.custom[server] = [count, lost](const Message& q, bool) -> std::optional<Message> {
+        if ((*count)++ < lost) {
+            return std::nullopt;
+        }
+        const ZoneSet zones = zones_of({{"example.net.", kExampleNet}});
+        const Bytes wire = encode_message(q);
+        std::vector<std::uint8_t> out(65535);
+        const std::size_t size = respond(zones, wire, out, Transport::udp);
+        return *decode_message(std::span<const std::uint8_t>(out.data(), size));
+    };
+}
+
+TEST(Resolution, TheOnlyServerOfAZoneIsAskedAgainAfterATimeout) {
+    Network net = hierarchy();
+    lose_first_queries(net, "192.0.2.20:53", 2);  // example.net has one server
+    Resolver r;
+    const Message m = r.resolve(net, "www.example.net.", RRType::A);
+    EXPECT_EQ(m.rcode(), Rcode::NOERROR);
+    EXPECT_EQ(texts(m.answers), std::vector<std::string>{"www.example.net. A 192.0.2.90"});
+    EXPECT_EQ(std::count_if(net.seen.begin(), net.seen.end(),
+                            [](const std::string& s) { return s.starts_with("192.0.2.20:53"); }),
+              3);
+    // The retries waited longer: each timeout doubles the server's timeout.
+    std::vector<std::chrono::milliseconds> timeouts;
+    for (const UpstreamRequest& q : net.requests) {
+        if (q.server == "192.0.2.20:53") {
+            timeouts.push_back(q.timeout);
+        }
+    }
+    ASSERT_EQ(timeouts.size(), 3u);
+    EXPECT_LT(timeouts[0], timeouts[1]);
+    EXPECT_LT(timeouts[1], timeouts[2]);
+}
+
+TEST(Resolution, AServerThatNeverAnswersIsAskedALimitedNumberOfTimes) {
+    Network net = hierarchy();
+    lose_first_queries(net, "192.0.2.20:53", 1000);
+    Resolver r;
+    const Message m = r.resolve(net, "www.example.net.", RRType::A);
+    EXPECT_EQ(m.rcode(), Rcode::SERVFAIL);
+    EXPECT_EQ(std::count_if(net.seen.begin(), net.seen.end(),
+                            [](const std::string& s) { return s.starts_with("192.0.2.20:53"); }),
+              ResolverLimits{}.tries_per_server);
+}
+
+TEST(Resolution, OtherServersAreTriedBeforeOneThatTimedOutIsAskedAgain) {
+    Network net = hierarchy();
+    net.servers.erase("192.0.2.10:53");  // ns1.example.com does not answer
+    Resolver r;
+    r.upstream.record_reply("192.0.2.10:53", 1ms, r.now);  // and looks fastest
+    const Message m = r.resolve(net, "www.example.com.", RRType::A);
+    EXPECT_EQ(m.rcode(), Rcode::NOERROR);
+    std::vector<std::string> asked;
+    for (const std::string& s : net.seen) {
+        if (s.starts_with("192.0.2.1")) {
+            asked.push_back(s.substr(0, s.find(':')));
+        }
+    }
+    EXPECT_EQ(asked, (std::vector<std::string>{"192.0.2.1", "192.0.2.10", "192.0.2.11"}));
 }
 
 TEST(Resolution, ThePerQueryDeadlineEndsAResolution) {
