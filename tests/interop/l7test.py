@@ -13,6 +13,7 @@ Rules these helpers follow so that the tests are reliable:
 """
 
 import os
+import random
 import re
 import signal
 import socket
@@ -268,15 +269,30 @@ class HttpServer(L7Process):
 # --- sockets -----------------------------------------------------------------------------
 
 
+def _fixed_port_candidates():
+    """Ports to try for a daemon's fixed port: random ones below the kernel's ephemeral range,
+    where no connect() or bind to port 0 of a test running beside this one can take the port
+    between our check and the daemon's own bind (with 10,000 idle client connections open, a
+    port from the ephemeral range is taken again within seconds)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 0
+    if low - 1 > 20000 + 1000:  # 10000-19999 hold the lab's fixed ports (10053, 12000...)
+        return [random.randint(20000, low - 1) for _ in range(50)]
+    return [0] * 50  # a narrow range: let the kernel choose
+
+
 def free_port():
     """A port free on 127.0.0.1 for both UDP and TCP right now, for daemons that need a fixed
-    port (named, Unbound, NSD, Knot): they cannot report an ephemeral one."""
-    for _ in range(50):
+    port (named, Unbound, NSD, Knot, Postfix): they cannot report an ephemeral one."""
+    for candidate in _fixed_port_candidates():
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
                 socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            u.bind(("127.0.0.1", 0))
-            port = u.getsockname()[1]
             try:
+                u.bind(("127.0.0.1", candidate))
+                port = u.getsockname()[1]
                 t.bind(("127.0.0.1", port))
             except OSError:
                 continue
