@@ -305,10 +305,10 @@ detail::WaitAwaiter<Socket> readable(Socket& socket) {
 }
 
 // co_await read_some(socket, buffer): Asio's async_read_some, for {error, bytes}. Prefer it to
-// readable() and a read of one's own where the socket is read again and again: Asio reads
-// at once when the socket may hold data, and after a read that emptied it waits for the
-// next readiness event without any system call, where a wait for readability always asks
-// epoll again (an epoll_ctl per wait).
+// readable() and a read of one's own where the socket is read again and again: Asio tries
+// the read before it waits, and its wait costs nothing more, where every wait for
+// readability asks epoll again (an epoll_ctl MOD per wait, so that bytes already there are
+// not missed under edge-triggered epoll).
 template <class Socket, class Buffer>
 detail::ReadAwaiter<Socket, Buffer> read_some(Socket& socket, const Buffer& buffer) {
     return {socket, buffer};

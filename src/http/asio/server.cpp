@@ -99,11 +99,10 @@ struct Connection {
     std::uint64_t conn;
     trace::Recorder rec;
     net::Deadline deadline;
-    // Reads wait here: a request head usually fits (see drain() for more).
+    // Reads wait here: a request head usually fits (see read_on() for more).
     std::array<char, 1024> inbox{};
-    bool more_pending = false;  // a drain stopped at its cap: read on before waiting
-    bool no_delay = false;      // TCP_NODELAY set
-    bool corked = false;        // TCP_CORK set (on the last response only)
+    bool no_delay = false;  // TCP_NODELAY set
+    bool corked = false;    // TCP_CORK set (on the last response only)
 };
 
 // A response on its way out: the bytes not yet sent, then the rest of the body. Most
@@ -310,47 +309,15 @@ void take(Connection& c, RequestParser& parser, std::string_view bytes,
     parser.receive(bytes);
 }
 
-// Reads on what the socket holds now, without waiting, through one buffer per thread:
-// after a read filled the inbox, or when a drain stopped at its cap. It reads until a read
-// comes back short (the socket was emptied) or `kMaxDrain` bytes have come in; in the
-// second case c.more_pending says to drain again before the next wait. That matters
-// because Asio, once one of its reads found the socket emptied, waits for the next
-// readiness event without trying to read, and bytes already there raise none.
-// nullopt when there was nothing to read.
-std::optional<Received> drain(Connection& c, RequestParser& parser,
-                              Clock::time_point& head_deadline) {
-    constexpr std::size_t kMaxDrain = 64 * 1024;
-    thread_local std::array<char, 16384> buffer;
-    c.more_pending = false;
-    std::size_t total = 0;
-    for (;;) {
-        const ssize_t n =
-            ::recv(c.sock.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
-        if (n > 0) {
-            take(c, parser, std::string_view(buffer.data(), static_cast<std::size_t>(n)),
-                 head_deadline);
-            total += static_cast<std::size_t>(n);
-            if (static_cast<std::size_t>(n) < buffer.size()) {
-                return Received::data;
-            }
-            if (total >= kMaxDrain) {
-                c.more_pending = true;
-                return Received::data;
-            }
-            continue;
-        }
-        if (n == 0) {
-            parser.receive_eof();
-            return Received::eof;
-        }
-        if (errno == EINTR) {
-            continue;
-        }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            return total > 0 ? std::optional(Received::data) : std::nullopt;
-        }
-        return Received::closed;
-    }
+// After a read filled the inbox, takes the rest of what the socket holds now (a long head, a
+// body) at once through a larger per-thread buffer. What is left after that is found by the
+// next read, which Asio tries before it waits.
+void read_on(Connection& c, RequestParser& parser, Clock::time_point& head_deadline) {
+    thread_local std::array<char, 16384> more;
+    const ssize_t n = ::recv(c.sock.native_handle(), more.data(), more.size(), MSG_DONTWAIT);
+    if (n > 0) {
+        take(c, parser, std::string_view(more.data(), static_cast<std::size_t>(n)), head_deadline);
+    }  // else: nothing now, the end, or an error; the next read sees the end or error again
 }
 
 // Reads into the inbox, waiting (under the deadline) if the socket has nothing yet.
@@ -366,7 +333,7 @@ net::Step<Received> receive(Connection& c, RequestParser& parser,
     }
     take(c, parser, std::string_view(c.inbox.data(), n), head_deadline);
     if (n == c.inbox.size()) {
-        co_return drain(c, parser, head_deadline).value_or(Received::data);
+        read_on(c, parser, head_deadline);
     }
     co_return Received::data;
 }
@@ -387,26 +354,18 @@ net::Step<bool> send(Connection& c, Outgoing out) {
 net::Step<> linger(Connection& c) {
     constexpr std::size_t kMaxDiscard = 64 * 1024;
     constexpr auto kMaxLinger = std::chrono::seconds(2);
-    std::error_code shutdown_ec;
-    c.sock.shutdown(tcp::socket::shutdown_send, shutdown_ec);
-    if (shutdown_ec) {
+    std::error_code ec;
+    c.sock.shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) {
         co_return;
     }
     c.deadline.expires_after(kMaxLinger);
-    thread_local std::array<char, 16384> discard;
     for (std::size_t discarded = 0; discarded < kMaxDiscard;) {
-        const ssize_t n =
-            ::recv(c.sock.native_handle(), discard.data(), discard.size(), MSG_DONTWAIT);
-        if (n > 0) {
-            discarded += static_cast<std::size_t>(n);
-            continue;
+        const auto [read_ec, n] = co_await net::read_some(c.sock, asio::buffer(c.inbox));
+        if (read_ec) {
+            break;  // end of stream, an error, or the deadline
         }
-        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-            break;  // end of stream or an error
-        }
-        if (co_await net::readable(c.sock)) {
-            break;  // an error or the deadline
-        }
+        discarded += n;
     }
 }
 
@@ -451,12 +410,6 @@ net::Detached serve_connection(tcp::socket sock, net::Task& task, const ServerOp
                 if (task.draining() && parser.idle()) {
                     open = false;
                     break;
-                }
-                if (c.more_pending) {
-                    if (auto got = drain(c, parser, head_deadline)) {
-                        open = *got != Received::closed;
-                        break;
-                    }
                 }
                 // A new request's head must be complete by its deadline; between requests the
                 // idle timeout applies; inside a body, each read gets the idle timeout.
