@@ -93,11 +93,12 @@ class HttpServerTest(l7test.TestCase):
         self.write("data/cached.bin", data)
         time.sleep(1.2)
         self.assertEqual(curl(self.server.base + "/data/cached.bin").stdout, data)  # kept now
-        count = 100  # 6 MB: more than a socket buffer grows to
+        count = 100  # 6 MB: more than the server's socket buffer grows to (tcp_wmem: 4 MB)
         request = b"GET /data/cached.bin HTTP/1.1\r\nHost: x\r\n\r\n"
         last = b"GET /data/cached.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         with socket.socket() as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            # The default receive buffer: a tiny one (SO_RCVBUF 4096) made the kernel drop
+            # segments and wait for retransmission timeouts: 6 MB then took longer than 10 s.
             s.settimeout(IO_TIMEOUT)
             s.connect(("127.0.0.1", self.server.port))
             s.sendall(request * (count - 1) + last)

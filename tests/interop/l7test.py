@@ -310,14 +310,21 @@ def udp_socket(rcvbuf=None, timeout=IO_TIMEOUT):
 
 
 def udp_exchange(address, payload, timeout=IO_TIMEOUT, rcvbuf=None):
-    """Sends one datagram and returns the reply (bytes); fails if none comes in time."""
+    """Sends one datagram and returns the reply (bytes); fails if none comes in time. Like
+    any UDP client it sends again after a second of silence (then two, four...): a datagram
+    can be dropped, for instance when it meets a server's full receive buffer."""
+    deadline = Deadline(timeout)
+    wait = 1.0
     with udp_socket(rcvbuf=rcvbuf, timeout=timeout) as s:
-        s.sendto(payload, address)
-        try:
-            data, peer = s.recvfrom(65535)
-        except socket.timeout:
-            raise AssertionError("no UDP reply from %s:%d within %.0f s" % (address + (timeout,)))
-        return data
+        while not deadline.expired():
+            s.sendto(payload, address)
+            s.settimeout(max(0.01, min(wait, deadline.remaining())))
+            try:
+                data, peer = s.recvfrom(65535)
+                return data
+            except socket.timeout:
+                wait *= 2
+        raise AssertionError("no UDP reply from %s:%d within %.0f s" % (address + (timeout,)))
 
 
 def recv_until(sock, predicate, timeout=IO_TIMEOUT, limit=1 << 24):
