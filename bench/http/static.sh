@@ -26,6 +26,9 @@
 # too); h2o 2.2 with its defaults (it keeps recently opened files open in a built-in cache
 # that 2.2 does not let one switch off).
 #
+# HTTP_BENCH_SERVERS (default "l7 nginx h2o") and HTTP_BENCH_FILES (default "1k.bin 100k.bin")
+# narrow a run to some servers or files.
+#
 # Memory (HTTP_BENCH_PARTS contains "memory"): each server pinned with one worker; 10,000
 # (HTTP_IDLE_CONNECTIONS) TCP connections opened and left idle, then one keep-alive GET of
 # 1k.bin on each, the response read and the connection left idle again; VmRSS of the server's
@@ -65,6 +68,7 @@ placements=${BENCH_PLACEMENTS:-pinned unpinned}
 parts=${HTTP_BENCH_PARTS:-throughput memory}
 idle_count=${HTTP_IDLE_CONNECTIONS:-10000}
 servers=${HTTP_BENCH_SERVERS:-l7 nginx h2o}
+files=${HTTP_BENCH_FILES:-1k.bin 100k.bin}
 connections=${WRK_CONNECTIONS:-50}
 site=$tmp/site
 results=$tmp/results.jsonl
@@ -257,7 +261,7 @@ if [[ " $parts " == *" throughput "* ]]; then
           stop_server
         fi
       done
-      for file in 1k.bin 100k.bin; do
+      for file in $files; do
         for mode in keep-alive close; do
           for server in "${ready[@]}"; do
             server_name=$server server_pid=${pid_of[$server]} server_port=${port_of[$server]}

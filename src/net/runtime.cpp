@@ -6,24 +6,19 @@
 
 #include <cerrno>
 
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <asio/use_awaitable.hpp>
 #include <asio/version.hpp>
 #include <system_error>
 #include <type_traits>
 
 #include "core/log.hpp"
+#include "net/accept_loop.hpp"
 
 namespace l7::net {
 
 namespace {
-
-constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 asio::ip::address to_address(const HostPort& hp) {
     return asio::ip::make_address(hp.host);
@@ -154,30 +149,6 @@ asio::ip::tcp::endpoint Runtime::listen_tcp(const HostPort& address, DetachedTcp
 
 namespace {
 
-// accept(2) errors that concern one connection only (it went away while queued, or Linux
-// passes its pending network error on): the next connection is tried at once.
-bool skip_and_go_on(int error) {
-    switch (error) {
-        case EINTR:
-        case ECONNABORTED:
-        case EPROTO:
-        case EPERM:  // refused by a firewall rule
-        case ENETDOWN:
-        case ENOPROTOOPT:
-        case EHOSTDOWN:
-        case ENONET:
-        case EHOSTUNREACH:
-        case EOPNOTSUPP:
-        case ENETUNREACH:
-            return true;
-        default:
-            return false;
-    }
-}
-
-// Connections accepted in a row before other work of the worker gets a turn.
-constexpr int kAcceptBatch = 32;
-
 // Asio marks a socket it did not open itself as possibly dup()-ed, so that closing it also
 // takes it out of epoll (an epoll_ctl the kernel does by itself when the last descriptor of
 // a socket closes), and as blocking, so that its first wait switches it with an ioctl. A
@@ -212,24 +183,20 @@ asio::ip::tcp::endpoint Runtime::listen_tcp_with(const HostPort& address,
     listeners_.push_back(listener);
     for (auto& wp : workers_) {
         Worker& w = *wp;
-        auto acceptor = std::make_shared<asio::ip::tcp::acceptor>(w.io);
+        asio::ip::tcp::acceptor acceptor(w.io);
         std::error_code ec;
-        acceptor->open(bound.protocol());
-        acceptor->set_option(asio::socket_base::reuse_address(true));
+        acceptor.open(bound.protocol());
+        acceptor.set_option(asio::socket_base::reuse_address(true));
         if (shared) {
-            reuse_port(*acceptor);
+            reuse_port(acceptor);
         }
-        acceptor->bind(bound, ec);
+        acceptor.bind(bound, ec);
         if (ec) {
             throw BindError(ec, describe("tcp", address, ec));
         }
-        bound = acceptor->local_endpoint();  // the port given for port 0
-        acceptor->listen(asio::socket_base::max_listen_connections);
-        acceptor->non_blocking(true);  // accept4 below must never wait
-        w.stop_hooks.push_back([acceptor] {
-            std::error_code ignored;
-            acceptor->close(ignored);
-        });
+        bound = acceptor.local_endpoint();  // the port given for port 0
+        acceptor.listen(asio::socket_base::max_listen_connections);
+        acceptor.non_blocking(true);  // the accept loop's accept4 must never wait
         // What each connection of this worker keeps alive: the handler (a coroutine lambda's
         // frame refers to it, even after the listener has closed) and the count. Held per
         // worker, so a connection's start and end change this worker's reference count, not
@@ -239,72 +206,30 @@ asio::ip::tcp::endpoint Runtime::listen_tcp_with(const HostPort& address,
             std::shared_ptr<Handler> handler;
         };
         auto local = std::make_shared<const Local>(Local{listener, handler});
-        // The accept loop is not a Task: shutdown closes the acceptor, which ends it. It
-        // waits for the listening socket to be readable and then accepts what is queued with
-        // accept4 itself: one wait for a burst of connections, and no accept attempt that
-        // finds the queue empty before each wait.
-        asio::co_spawn(
-            w.io,
-            [&w, acceptor, local, protocol = bound.protocol()]() -> asio::awaitable<void> {
-                asio::steady_timer backoff(w.io);
-                bool may_have_more = false;  // the queue was not emptied: accept before waiting
-                while (acceptor->is_open()) {
-                    if (!may_have_more) {
-                        auto [wait_ec] = co_await acceptor->async_wait(
-                            asio::ip::tcp::acceptor::wait_read, as_tuple);
-                        if (wait_ec == asio::error::operation_aborted || !acceptor->is_open()) {
-                            break;
-                        }
-                    }
-                    may_have_more = false;
-                    int accepted = 0;
-                    int error = 0;
-                    while (accepted < kAcceptBatch) {
-                        const int fd = ::accept4(acceptor->native_handle(), nullptr, nullptr,
-                                                 SOCK_CLOEXEC | SOCK_NONBLOCK);
-                        if (fd < 0) {
-                            error = errno;
-                            if (skip_and_go_on(error)) {
-                                continue;
-                            }
-                            break;
-                        }
-                        ++accepted;
-                        std::error_code assign_ec;
-                        AcceptedSocket accepted_socket(w.io, protocol, fd, assign_ec);
-                        if (assign_ec) {
-                            ::close(fd);
-                            continue;
-                        }
-                        asio::ip::tcp::socket socket(std::move(accepted_socket));
-                        Listener& counts = *local->listener;
-                        if (counts.connections.load() >= counts.max_connections) {
-                            log::warn("runtime", "connection limit reached (" +
-                                                     std::to_string(counts.max_connections) +
-                                                     "): closing a new connection");
-                            continue;  // the socket closes as it goes out of scope
-                        }
-                        counts.connections.fetch_add(1);
-                        w.tasks.launch(
-                            [&](Task& task) { return (*local->handler)(std::move(socket), task); },
-                            [local] { local->listener->connections.fetch_sub(1); });
-                    }
-                    if (accepted == kAcceptBatch) {
-                        // Let the connections just started (and everything else) run first.
-                        may_have_more = true;
-                        co_await asio::post(w.io, asio::use_awaitable);
-                    } else if (error != EAGAIN && error != EWOULDBLOCK && acceptor->is_open()) {
-                        // Out of descriptors or memory: wait instead of spinning, then try
-                        // again (the queued connections raise no new readiness event).
-                        log::warn("runtime",
-                                  "accept failed: " + std::system_category().message(error));
-                        backoff.expires_after(std::chrono::milliseconds(100));
-                        co_await backoff.async_wait(as_tuple);
-                        may_have_more = true;
-                    }
+        // The accept loop is not a Task: shutdown stops it (closing the listening socket).
+        auto loop = std::make_shared<AcceptLoop>(
+            w.io, std::move(acceptor), [&w, local, protocol = bound.protocol()](int fd) {
+                std::error_code assign_ec;
+                AcceptedSocket accepted_socket(w.io, protocol, fd, assign_ec);
+                if (assign_ec) {
+                    ::close(fd);
+                    return;
                 }
-            },
-            asio::detached);
+                asio::ip::tcp::socket socket(std::move(accepted_socket));
+                Listener& counts = *local->listener;
+                if (counts.connections.load() >= counts.max_connections) {
+                    log::warn("runtime", "connection limit reached (" +
+                                             std::to_string(counts.max_connections) +
+                                             "): closing a new connection");
+                    return;  // the socket closes as it goes out of scope
+                }
+                counts.connections.fetch_add(1);
+                w.tasks.launch(
+                    [&](Task& task) { return (*local->handler)(std::move(socket), task); },
+                    [local] { local->listener->connections.fetch_sub(1); });
+            });
+        w.stop_hooks.push_back([loop] { loop->stop(); });
+        loop->start();
     }
     return bound;
 }
