@@ -8,6 +8,7 @@ As a command:
                                          one measured wrk run; prints a JSON line
     httpbench.py show JSON               one run on one line
     httpbench.py summarize RESULTS.jsonl median and range per row, and the l7/peer ratios
+                                         (of the medians, and paired by repetition)
     httpbench.py idle --server-pid PID --port PORT --label L [--count 10000] [--path /1k.bin]
                                          RSS of the server before and after COUNT idle
                                          connections (connected; then after one keep-alive
@@ -137,7 +138,7 @@ def summarize(path, markdown=False):
         groups.setdefault((r["placement"], r["file"], r["mode"], r["server"]), []).append(r)
     cols = ["placement", "file", "connection", "server", "n", "req/s median [range]",
             "p50 µs", "p99 µs", "server CPU µs/req median [range]", "server cores", "wrk cores",
-            "errors", "l7/peer req/s", "l7/peer CPU/req"]
+            "errors", "l7/peer req/s", "l7/peer CPU/req", "paired req/s", "paired CPU/req"]
     rows = []
     med = {}
     for key, rs in groups.items():
@@ -146,10 +147,16 @@ def summarize(path, markdown=False):
         med[key] = (statistics.median(rps), statistics.median(cpu))
     for key, rs in groups.items():
         placement, file, mode, server = key
-        ratio_rps = ratio_cpu = ""
+        ratio_rps = ratio_cpu = paired_rps = paired_cpu = ""
         if server != "l7" and (placement, file, mode, "l7") in med:
             a, b = med[(placement, file, mode, "l7")], med[key]
             ratio_rps, ratio_cpu = f"x{a[0] / b[0]:.2f}", f"x{a[1] / b[1]:.2f}"
+            # The i-th runs of two servers come from the same repetition, minutes apart at
+            # most: the median of their ratios is less moved by a machine whose speed drifts.
+            pairs = list(zip(groups[(placement, file, mode, "l7")], rs))
+            paired_rps = f"x{statistics.median(x['rps'] / y['rps'] for x, y in pairs):.2f}"
+            paired_cpu = "x%.2f" % statistics.median(
+                (x["server_cpu"] / x["ops"]) / (y["server_cpu"] / y["ops"]) for x, y in pairs)
         errors = sum(sum(r["socket_errors"].values()) + r["non_2xx"] for r in rs)
         rows.append([placement, file, mode, server, str(len(rs)),
                      _median_range([r["rps"] for r in rs], 1, 0),
@@ -158,10 +165,11 @@ def summarize(path, markdown=False):
                      _median_range([r["server_cpu"] / r["ops"] for r in rs], 1e6, 2),
                      f"{statistics.median(r['server_cores'] for r in rs):.2f}",
                      f"{statistics.median(r['client_cores'] for r in rs):.2f}",
-                     str(errors), ratio_rps, ratio_cpu])
+                     str(errors), ratio_rps, ratio_cpu, paired_rps, paired_cpu])
     _print_table(cols, rows, markdown)
     print("(p50/p99: wrk --latency, medians over the runs; errors: wrk socket errors plus "
           "non-2xx, summed; l7/peer: ratio of the medians, CPU per request lower is better; "
+          "paired: median of the ratios of runs from the same repetition; "
           f"largest CPU used elsewhere during a run: "
           f"{max(r['other_cores'] for r in runs):.2f} cores)")
     return 0
