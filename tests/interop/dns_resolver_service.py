@@ -75,10 +75,15 @@ class ResolverServiceTest(dns_helpers.DnsTestCase):
         l7test.wait_until(
             lambda: stat(self.resolver.stats(), "upstream_queries") == before + 1, 5,
             what="the prefetch's upstream query")
-        time.sleep(1.5)  # past the old expiry: the entry was refreshed, not lost
+        # Past the old expiry (cached + 10 s), the entry is still there, refreshed: no
+        # further upstream query, and a TTL counted from the prefetch (at cached + 9.1 s or
+        # later), however long the `l7 dns ctl` calls above took.
+        time.sleep(max(0.0, cached + 10.5 - time.monotonic()))
+        asked = time.monotonic()
         after = ask(self.resolver.address, "pop.stale.test.", "A")
         ttl = a_records(after)[0][0]
-        self.assertGreater(ttl, 5, after)
+        self.assertLessEqual(ttl, 10, after)
+        self.assertGreaterEqual(ttl, int(cached + 9.1 + 10 - asked) - 1, after)
         self.assertEqual(stat(self.resolver.stats(), "upstream_queries"), before + 1)
 
     def exchange_raw(self, wire, timeout=1.0):
