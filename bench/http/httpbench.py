@@ -184,6 +184,36 @@ def tree_rss_kib(pid):
     return int(out.stdout.split()[0])
 
 
+def tree_sockets(pid):
+    """Sockets open in `pid` and its descendants."""
+    children = benchlib._children_map()
+    todo, n = [pid], 0
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            fds = os.listdir(f"/proc/{p}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                n += os.readlink(f"/proc/{p}/fd/{fd}").startswith("socket:")
+            except OSError:
+                pass
+    return n
+
+
+def _wait_accepted(pid, want, timeout=60.0):
+    """Until the server tree holds WANT sockets: a server that defers accepting until data
+    arrives (TCP_DEFER_ACCEPT) takes silent connections about a second after the handshake."""
+    deadline = time.monotonic() + timeout
+    while tree_sockets(pid) < want:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server holds {tree_sockets(pid)} sockets, not {want}, "
+                               f"after {timeout}s")
+        time.sleep(0.1)
+
+
 def _open_idle(port, count, batch=500, timeout=60.0):
     """COUNT connected sockets to 127.0.0.1:PORT, opened BATCH at a time (the listen backlog
     is finite; a dropped SYN costs a 1 s retransmission, not a failure)."""
@@ -265,8 +295,10 @@ def idle(argv):
     _one_request_each(warm, args.path)
     time.sleep(args.settle)
     before = tree_rss_kib(args.server_pid)
+    sockets_before = tree_sockets(args.server_pid)
     t0 = time.monotonic()
     socks = _open_idle(args.port, args.count)
+    _wait_accepted(args.server_pid, sockets_before + args.count)
     time.sleep(args.settle)
     connected = tree_rss_kib(args.server_pid)
     open_seconds = time.monotonic() - t0

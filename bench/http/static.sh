@@ -27,7 +27,8 @@
 # that 2.2 does not let one switch off).
 #
 # HTTP_BENCH_SERVERS (default "l7 nginx h2o") and HTTP_BENCH_FILES (default "1k.bin 100k.bin")
-# narrow a run to some servers or files.
+# narrow a run to some servers or files; the server `nginx-deferred` is nginx with
+# `listen ... deferred` (TCP_DEFER_ACCEPT, which l7's HTTP listeners set by default).
 #
 # Memory (HTTP_BENCH_PARTS contains "memory"): each server pinned with one worker; 10,000
 # (HTTP_IDLE_CONNECTIONS) TCP connections opened and left idle, then one keep-alive GET of
@@ -97,9 +98,11 @@ start_l7() {
   started+=("$server_pid")
 }
 
+# start_nginx PLACEMENT [deferred]: with `deferred`, nginx's listener waits for the request
+# before accepting (TCP_DEFER_ACCEPT, as l7's HTTP listeners do by default).
 start_nginx() {
-  local placement=$1 dir=$tmp/nginx
-  server_name=nginx
+  local placement=$1 option=${2:-} dir=$tmp/nginx${2:+-$2}
+  server_name=nginx${2:+-$2}
   server_port=$(tcp_port)
   rm -rf "$dir" && mkdir -p "$dir"
   cat >"$dir/nginx.conf" <<EOF
@@ -127,7 +130,7 @@ http {
   keepalive_requests 1000000000;
   keepalive_timeout 300s;
   server {
-    listen 127.0.0.1:$server_port;
+    listen 127.0.0.1:$server_port${option:+ $option};
     root $site;
   }
 }
@@ -137,6 +140,10 @@ EOF
     >"$dir/out.log" 2>&1 &
   server_pid=$!
   started+=("$server_pid")
+}
+
+start_nginx_deferred() {
+  start_nginx "$1" deferred
 }
 
 start_h2o() {
@@ -173,7 +180,7 @@ wait_ready() {
   while :; do
     if ! alive "$server_pid"; then
       echo "$0: $server_name exited:" >&2
-      cat "$tmp"/l7.log "$tmp"/nginx/*.log "$tmp"/h2o/*.log 2>/dev/null | tail -20 >&2
+      cat "$tmp"/l7.log "$tmp"/nginx*/*.log "$tmp"/h2o/*.log 2>/dev/null | tail -20 >&2
       return 1
     fi
     curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$server_port/1k.bin" 2>/dev/null && break
@@ -251,7 +258,7 @@ if [[ " $parts " == *" throughput "* ]]; then
       declare -A pid_of=() port_of=()
       ready=()
       for server in $(rotate "$rep" $servers); do
-        "start_$server" "$placement"
+        "start_${server//-/_}" "$placement"
         if wait_ready 20; then
           pid_of[$server]=$server_pid
           port_of[$server]=$server_port
@@ -283,7 +290,7 @@ if [[ " $parts " == *" memory "* ]]; then
   echo "== Memory per idle keep-alive connection: $idle_count connections, each server" \
     "pinned to CPU 0 with one worker"
   for server in $servers; do
-    "start_$server" pinned
+    "start_${server//-/_}" pinned
     if wait_ready 20; then
       line=$($(pin pinned 1) "$python" "$bench" idle --server-pid "$server_pid" \
         --port "$server_port" --label "$server_name" --count "$idle_count") || status=1

@@ -9,14 +9,15 @@
 #include <asio/version.hpp>
 #include <cerrno>
 #include <chrono>
+#include <system_error>
 #include <utility>
 
 #include "core/log.hpp"
 
 namespace l7::net {
 
-// This reaches into Asio: its reactor, its reactor_op and a socket's reactor data (through
-// the protected member basic_socket gives derived classes), as Asio 1.22 has them.
+// This reaches into Asio: its reactor, its reactor_op, a socket's reactor data and state flags
+// (through the protected member basic_socket gives derived classes), as Asio 1.22 has them.
 static_assert(ASIO_VERSION >= 102200 && ASIO_VERSION < 103000,
               "AcceptLoop runs an operation in Asio's reactor: check its interface for this Asio");
 
@@ -27,6 +28,24 @@ class AcceptLoop::Socket : public asio::ip::tcp::socket {
 };
 
 namespace {
+
+// Asio marks a socket it did not open itself as possibly dup()-ed, so that closing it also
+// takes it out of epoll (an epoll_ctl the kernel does by itself when the last descriptor of
+// a socket closes), and as blocking, so that its first wait switches it with an ioctl. A
+// descriptor fresh from accept4(SOCK_NONBLOCK) is neither: saying so saves two system calls
+// per connection.
+class AcceptedSocket : public asio::ip::tcp::socket {
+  public:
+    AcceptedSocket(asio::io_context& io, const asio::ip::tcp& protocol, int fd, std::error_code& ec)
+        : asio::ip::tcp::socket(io) {
+        assign(protocol, fd, ec);
+        if (!ec) {
+            auto& state = impl_.get_implementation().state_;
+            state &= static_cast<unsigned char>(~asio::detail::socket_ops::possible_dup);
+            state |= asio::detail::socket_ops::internal_non_blocking;
+        }
+    }
+};
 
 // Errors of the new connection that Linux reports from accept(2), which its manual says to
 // treat like EAGAIN: skip that connection and accept the next.
@@ -107,7 +126,7 @@ class AcceptOp final : public asio::detail::reactor_op {
     void completed() {
         AcceptLoop& loop = *loop_;
         if (fd_ >= 0) {
-            loop.on_accept_(std::exchange(fd_, -1));
+            loop.hand_over(std::exchange(fd_, -1));
         }
         if (ec_ == asio::error::operation_aborted || !loop.socket_->is_open()) {
             delete this;
@@ -148,12 +167,26 @@ class AcceptOp final : public asio::detail::reactor_op {
 };
 
 AcceptLoop::AcceptLoop(asio::io_context& io, asio::ip::tcp::acceptor&& acceptor, OnAccept on_accept)
-    : io_(io), socket_(std::make_unique<Socket>(io)), pause_(io), on_accept_(std::move(on_accept)) {
-    const auto protocol = acceptor.local_endpoint().protocol();
-    socket_->assign(protocol, acceptor.release());
+    : io_(io),
+      socket_(std::make_unique<Socket>(io)),
+      protocol_(acceptor.local_endpoint().protocol()),
+      pause_(io),
+      on_accept_(std::move(on_accept)) {
+    socket_->assign(protocol_, acceptor.release());
 }
 
 AcceptLoop::~AcceptLoop() = default;
+
+void AcceptLoop::hand_over(int fd) {
+    std::error_code ec;
+    AcceptedSocket accepted(io_, protocol_, fd, ec);
+    if (ec) {  // epoll refused it (out of memory): nothing more can be done with it
+        ::close(fd);
+        log::warn("runtime", "cannot take a new connection: " + ec.message());
+        return;
+    }
+    on_accept_(asio::ip::tcp::socket(std::move(accepted)));
+}
 
 void AcceptLoop::start() {
     asio::post(io_, [self = shared_from_this()] { (new AcceptOp(self))->start(true); });

@@ -7,7 +7,8 @@
 //
 // Asio's async_accept would park the same way but calls accept(), whose sockets start
 // blocking (an ioctl each before their first wait); its async_wait re-arms epoll with an
-// epoll_ctl MOD on every wait.
+// epoll_ctl MOD on every wait. This file and its .cpp are the only ones that reach into
+// Asio's internals (checked against Asio 1.22 by a static_assert there).
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -19,9 +20,9 @@ namespace l7::net {
 
 class AcceptLoop : public std::enable_shared_from_this<AcceptLoop> {
   public:
-    // Takes each new connection: a descriptor fresh from accept4(SOCK_CLOEXEC | SOCK_NONBLOCK),
-    // which the callee owns.
-    using OnAccept = std::function<void(int fd)>;
+    // Takes each new connection: a socket of the loop's io_context, from
+    // accept4(SOCK_CLOEXEC | SOCK_NONBLOCK), which Asio knows to be non-blocking already.
+    using OnAccept = std::function<void(asio::ip::tcp::socket)>;
 
     // `acceptor`: open, bound, listening and non-blocking; the loop takes its descriptor.
     AcceptLoop(asio::io_context& io, asio::ip::tcp::acceptor&& acceptor, OnAccept on_accept);
@@ -38,8 +39,11 @@ class AcceptLoop : public std::enable_shared_from_this<AcceptLoop> {
 
   private:
     friend class AcceptOp;
+    void hand_over(int fd);
+
     asio::io_context& io_;
     std::unique_ptr<Socket> socket_;
+    asio::ip::tcp protocol_;
     asio::steady_timer pause_;  // after EMFILE and the like: accepting again at once would spin
     OnAccept on_accept_;
 };

@@ -1,15 +1,15 @@
 #include "net/runtime.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <asio/version.hpp>
 #include <system_error>
 #include <type_traits>
 
@@ -80,6 +80,14 @@ void reuse_port(Socket& s) {
     }
 }
 
+// TCP_DEFER_ACCEPT's value is in seconds; the kernel turns it into SYN-ACK retransmissions,
+// and 1 (nginx's choice for its `deferred` listeners) is one: a silent client waits about a
+// second. A kernel without it just accepts at once, so a failure is not an error.
+void defer_accept_until_data(asio::ip::tcp::acceptor& acceptor) {
+    const int seconds = 1;
+    ::setsockopt(acceptor.native_handle(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds);
+}
+
 }  // namespace
 
 struct Runtime::Listener {
@@ -147,31 +155,6 @@ asio::ip::tcp::endpoint Runtime::listen_tcp(const HostPort& address, DetachedTcp
                            options);
 }
 
-namespace {
-
-// Asio marks a socket it did not open itself as possibly dup()-ed, so that closing it also
-// takes it out of epoll (an epoll_ctl the kernel does by itself when the last descriptor of
-// a socket closes), and as blocking, so that its first wait switches it with an ioctl. A
-// descriptor fresh from accept4(SOCK_NONBLOCK) is neither: saying so saves two system calls
-// per connection. (This reaches into Asio's socket state, through the protected member
-// basic_socket gives derived classes; the flags are those of Asio 1.22's reactive sockets.)
-static_assert(ASIO_VERSION >= 102200 && ASIO_VERSION < 103000,
-              "AcceptedSocket sets reactive-socket state flags: check them for this Asio");
-class AcceptedSocket : public asio::ip::tcp::socket {
-  public:
-    AcceptedSocket(asio::io_context& io, const asio::ip::tcp& protocol, int fd, std::error_code& ec)
-        : asio::ip::tcp::socket(io) {
-        assign(protocol, fd, ec);
-        if (!ec) {
-            auto& state = impl_.get_implementation().state_;
-            state &= static_cast<unsigned char>(~asio::detail::socket_ops::possible_dup);
-            state |= asio::detail::socket_ops::internal_non_blocking;
-        }
-    }
-};
-
-}  // namespace
-
 template <class Handler>
 asio::ip::tcp::endpoint Runtime::listen_tcp_with(const HostPort& address,
                                                  std::shared_ptr<Handler> handler,
@@ -197,6 +180,9 @@ asio::ip::tcp::endpoint Runtime::listen_tcp_with(const HostPort& address,
         bound = acceptor.local_endpoint();  // the port given for port 0
         acceptor.listen(asio::socket_base::max_listen_connections);
         acceptor.non_blocking(true);  // the accept loop's accept4 must never wait
+        if (options.client_speaks_first) {
+            defer_accept_until_data(acceptor);
+        }
         // What each connection of this worker keeps alive: the handler (a coroutine lambda's
         // frame refers to it, even after the listener has closed) and the count. Held per
         // worker, so a connection's start and end change this worker's reference count, not
@@ -208,14 +194,7 @@ asio::ip::tcp::endpoint Runtime::listen_tcp_with(const HostPort& address,
         auto local = std::make_shared<const Local>(Local{listener, handler});
         // The accept loop is not a Task: shutdown stops it (closing the listening socket).
         auto loop = std::make_shared<AcceptLoop>(
-            w.io, std::move(acceptor), [&w, local, protocol = bound.protocol()](int fd) {
-                std::error_code assign_ec;
-                AcceptedSocket accepted_socket(w.io, protocol, fd, assign_ec);
-                if (assign_ec) {
-                    ::close(fd);
-                    return;
-                }
-                asio::ip::tcp::socket socket(std::move(accepted_socket));
+            w.io, std::move(acceptor), [&w, local](asio::ip::tcp::socket socket) {
                 Listener& counts = *local->listener;
                 if (counts.connections.load() >= counts.max_connections) {
                     log::warn("runtime", "connection limit reached (" +

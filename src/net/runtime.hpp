@@ -74,6 +74,14 @@ class Runtime {
     using TcpHandler = std::function<asio::awaitable<void>(asio::ip::tcp::socket, Task&)>;
     struct TcpOptions {
         std::size_t max_connections = 10'000;  // per listener, across workers
+        // For protocols whose client speaks first (HTTP, TLS): the kernel holds a new
+        // connection until its first bytes arrive (TCP_DEFER_ACCEPT, as Apache does for HTTP),
+        // so the server wakes once per connection, with the request there to read, instead of
+        // once for the handshake and again for the request. A client that stays silent is
+        // handed over all the same about a second later (when the kernel resends its SYN-ACK
+        // and the client acknowledges it again), and the server's deadlines take over from
+        // there. Never for protocols whose server greets first (SMTP, FTP, POP3, IMAP).
+        bool client_speaks_first = false;
     };
     // Binds ADDR:PORT on every worker (port 0: one ephemeral port shared by all) and starts
     // accepting. Returns the bound endpoint. Throws BindError when the address cannot be

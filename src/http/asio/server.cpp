@@ -545,8 +545,9 @@ std::vector<tcp::endpoint> start_server(net::Runtime& runtime, const ServerOptio
             return serve_connection(std::move(sock), task, *shared_options, *shared_handler,
                                     tracer);
         };
-        const auto ep = runtime.listen_tcp(address, on_connection,
-                                           {.max_connections = options.max_connections});
+        const auto ep = runtime.listen_tcp(
+            address, on_connection,
+            {.max_connections = options.max_connections, .client_speaks_first = true});
         log::info("http", "listening on tcp " + endpoint_text(ep) + " (http)");
         bound.push_back(ep);
     }

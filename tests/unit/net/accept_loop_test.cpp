@@ -1,8 +1,8 @@
-// AcceptLoop on loopback with port 0: connections come out as non-blocking, close-on-exec
-// descriptors; stop() ends the loop; an io_context destroyed with the loop running frees it
-// (AddressSanitizer's leak check sees to that); running out of descriptors pauses the loop
-// rather than ending or spinning it (in the build without sanitizers). Every run is bounded by a
-// deadline or a count.
+// AcceptLoop on loopback with port 0: connections come out as sockets whose descriptors are
+// non-blocking and close-on-exec, as Asio knows; stop() ends the loop; an io_context destroyed with
+// the loop running frees it (AddressSanitizer's leak check sees to that); running out of
+// descriptors pauses the loop rather than ending or spinning it (in the build without sanitizers).
+// Every run is bounded by a deadline or a count.
 
 #include "net/accept_loop.hpp"
 
@@ -60,12 +60,7 @@ void run_until(asio::io_context& io, Done done) {
 }
 
 struct Accepted {
-    std::vector<int> fds;
-    ~Accepted() {
-        for (int fd : fds) {
-            ::close(fd);
-        }
-    }
+    std::vector<tcp::socket> sockets;
 };
 
 // A loop on a new listener of `io` that keeps what it accepts in `accepted`; its port in `port`.
@@ -73,13 +68,14 @@ std::shared_ptr<AcceptLoop> start_loop(asio::io_context& io, Accepted& accepted,
                                        unsigned short& port) {
     tcp::acceptor acceptor = listening(io);
     port = acceptor.local_endpoint().port();
-    auto loop = std::make_shared<AcceptLoop>(io, std::move(acceptor),
-                                             [&accepted](int fd) { accepted.fds.push_back(fd); });
+    auto loop = std::make_shared<AcceptLoop>(io, std::move(acceptor), [&accepted](tcp::socket s) {
+        accepted.sockets.push_back(std::move(s));
+    });
     loop->start();
     return loop;
 }
 
-TEST(AcceptLoop, HandsOverEachConnectionNonBlockingAndCloseOnExec) {
+TEST(AcceptLoop, HandsOverEachConnectionAsANonBlockingCloseOnExecSocket) {
     asio::io_context io;
     Accepted accepted;
     unsigned short port = 0;
@@ -88,16 +84,20 @@ TEST(AcceptLoop, HandsOverEachConnectionNonBlockingAndCloseOnExec) {
     for (int i = 0; i < 5; ++i) {
         clients.push_back(connect_to(port));
     }
-    run_until(io, [&] { return accepted.fds.size() == clients.size(); });
-    ASSERT_EQ(accepted.fds.size(), clients.size());
-    for (int fd : accepted.fds) {
-        EXPECT_TRUE(::fcntl(fd, F_GETFL) & O_NONBLOCK);
-        EXPECT_TRUE(::fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    run_until(io, [&] { return accepted.sockets.size() == clients.size(); });
+    ASSERT_EQ(accepted.sockets.size(), clients.size());
+    for (tcp::socket& s : accepted.sockets) {
+        ASSERT_TRUE(s.is_open());
+        EXPECT_TRUE(::fcntl(s.native_handle(), F_GETFL) & O_NONBLOCK);
+        EXPECT_TRUE(::fcntl(s.native_handle(), F_GETFD) & FD_CLOEXEC);
+        // Asio's state agrees, so it never switches the descriptor with an ioctl of its own.
+        EXPECT_TRUE(s.native_non_blocking());
+        EXPECT_EQ(s.remote_endpoint().address().to_string(), "127.0.0.1");
     }
     // More after a quiet spell: the operation parked in Asio's queue is woken by the edge.
     clients.push_back(connect_to(port));
-    run_until(io, [&] { return accepted.fds.size() == clients.size(); });
-    EXPECT_EQ(accepted.fds.size(), clients.size());
+    run_until(io, [&] { return accepted.sockets.size() == clients.size(); });
+    EXPECT_EQ(accepted.sockets.size(), clients.size());
     loop->stop();
     for (int fd : clients) {
         ::close(fd);
@@ -127,8 +127,7 @@ TEST(AcceptLoop, AnIoContextDestroyedWithTheLoopRunningFreesIt) {
     {
         asio::io_context io;
         tcp::acceptor acceptor = listening(io);
-        auto loop =
-            std::make_shared<AcceptLoop>(io, std::move(acceptor), [](int fd) { ::close(fd); });
+        auto loop = std::make_shared<AcceptLoop>(io, std::move(acceptor), [](tcp::socket) {});
         weak = loop;
         loop->start();
         io.poll();  // the operation is parked, holding the loop
@@ -162,14 +161,14 @@ TEST(AcceptLoop, RunningOutOfDescriptorsPausesTheLoopUntilThereAreSome) {
     EXPECT_EQ(errno, EMFILE);
     io.run_for(300ms);  // a few tries, each failing with EMFILE and pausing
     io.restart();
-    EXPECT_TRUE(accepted.fds.empty());
+    EXPECT_TRUE(accepted.sockets.empty());
     for (int fd : fillers) {
         ::close(fd);
     }
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
     // With descriptors to spare, the next try after the pause takes the queued connection.
-    run_until(io, [&] { return !accepted.fds.empty(); });
-    EXPECT_EQ(accepted.fds.size(), 1u);
+    run_until(io, [&] { return !accepted.sockets.empty(); });
+    EXPECT_EQ(accepted.sockets.size(), 1u);
     loop->stop();
     ::close(client);
 }

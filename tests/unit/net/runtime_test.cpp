@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -459,6 +460,67 @@ TEST(Runtime, ConnectionLimitHoldsForAllWorkersTogether) {
     ASSERT_TRUE(send_all(again, "ping"));
     EXPECT_EQ(receive(again, 4), "ping");
     EXPECT_EQ(state.started, 5);
+    EXPECT_TRUE(runner.stop_and_join());
+}
+
+// This process's listening IPv4 sockets bound to `port`: one per worker.
+std::vector<int> listeners_on(std::uint16_t port) {
+    std::vector<int> found;
+    for (int fd = 0; fd < 4096; ++fd) {
+        int listening = 0;
+        socklen_t len = sizeof listening;
+        if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
+            continue;
+        }
+        sockaddr_in a{};
+        socklen_t alen = sizeof a;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &alen) == 0 &&
+            a.sin_family == AF_INET && ntohs(a.sin_port) == port) {
+            found.push_back(fd);
+        }
+    }
+    return found;
+}
+
+int defer_accept_seconds(int listener) {
+    int seconds = -1;
+    socklen_t len = sizeof seconds;
+    ::getsockopt(listener, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, &len);
+    return seconds;
+}
+
+TEST(Runtime, AListenerWhoseClientSpeaksFirstWaitsForDataButNotForever) {
+    Runtime rt(two_threads());
+    IdleState state;
+    const tcp::endpoint plain = listen_counted(rt, state, 10);
+    const tcp::endpoint deferred =
+        rt.listen_tcp({"127.0.0.1", 0},
+                      [&state](tcp::socket sock, Task& task) -> asio::awaitable<void> {
+                          ++state.started;
+                          co_await echo(std::move(sock), task);
+                      },
+                      {.client_speaks_first = true});
+    const auto plain_listeners = listeners_on(plain.port());
+    const auto deferred_listeners = listeners_on(deferred.port());
+    ASSERT_EQ(plain_listeners.size(), 2u);
+    ASSERT_EQ(deferred_listeners.size(), 2u);
+    for (int fd : plain_listeners) {
+        EXPECT_EQ(defer_accept_seconds(fd), 0);
+    }
+    for (int fd : deferred_listeners) {
+        EXPECT_EQ(defer_accept_seconds(fd), 1);
+    }
+    Runner runner(rt);
+    Fd talker(SOCK_STREAM);
+    ASSERT_TRUE(connect_to(talker, deferred.port()));
+    ASSERT_TRUE(send_all(talker, "first words"));
+    EXPECT_EQ(receive(talker, 11), "first words");
+    EXPECT_EQ(state.started, 1);
+    // A client that never speaks is handed over all the same, once the kernel gives up
+    // waiting for its data; the server's own deadlines then apply to it.
+    Fd silent(SOCK_STREAM);
+    ASSERT_TRUE(connect_to(silent, deferred.port()));
+    EXPECT_TRUE(wait_for([&] { return state.started == 2; }));
     EXPECT_TRUE(runner.stop_and_join());
 }
 
