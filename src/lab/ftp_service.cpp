@@ -12,27 +12,29 @@
 //                                     # name and the address (ftp-ADDRESS/cert.pem)
 //
 // Everything lives in the lab's state directory, ftp-ADDRESS/anonymous/ and
-// ftp-ADDRESS/users/NAME/. `l7 lab --check` logs in anonymously, lists / over a passive data
-// connection (EPSV) and expects the README.
+// ftp-ADDRESS/users/NAME/. `l7 lab --check` logs in anonymously with l7's FTP client,
+// through AUTH TLS when tls_name is set, lists / over a passive data connection (EPSV) and
+// expects the README.
 
-#include <array>
+#include <algorithm>
 #include <asio/co_spawn.hpp>
-#include <asio/connect.hpp>
+#include <asio/detached.hpp>
 #include <asio/io_context.hpp>
-#include <asio/read.hpp>
-#include <asio/write.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "core/password_file.hpp"
+#include "ftp/asio/client.hpp"
 #include "ftp/asio/server.hpp"
-#include "ftp/command.hpp"
-#include "ftp/reply.hpp"
+#include "ftp/client_session.hpp"
 #include "lab/lab_users.hpp"
 #include "lab/services.hpp"
 #include "lab/site_files.hpp"
 #include "lab/state_dir.hpp"
-#include "net/timeout.hpp"
 #include "tls/asio/context.hpp"
 #include "tls/self_signed.hpp"
 
@@ -40,7 +42,6 @@ namespace l7::lab {
 namespace {
 
 namespace fs = std::filesystem;
-using tcp = asio::ip::tcp;
 
 // Each user's name is a directory under users/.
 std::vector<LabUser> users_of(const config::Table& s) {
@@ -111,111 +112,74 @@ void start(net::Runtime& rt, const HostPort& ep, const config::Table& s, trace::
     ftp::start_ftp_server(rt, options, tracer);
 }
 
-// One FTP dialogue for the check: greeting, anonymous login, EPSV, LIST, QUIT.
-asio::awaitable<Result<std::string>> anonymous_listing(HostPort ep) {
-    auto ex = co_await asio::this_coro::executor;
-    tcp::socket control(ex);
-    std::error_code ec;
-    const auto address = asio::ip::make_address(ep.host, ec);
-    if (ec) {
-        co_return make_error(ep.host + ": not an IP address");
+// The listing the check asks for, kept in memory (bounded: the lab's is a few lines).
+class ListingInMemory final : public ftp::FtpLocalData {
+  public:
+    std::optional<std::string> begin(const ftp::FtpClientTransfer&) override {
+        return std::nullopt;
     }
-    auto [connect_ec] =
-        co_await control.async_connect(tcp::endpoint(address, ep.port), net::as_tuple_awaitable);
-    if (connect_ec) {
-        co_return make_error("cannot connect: " + connect_ec.message());
-    }
-    ftp::FtpReplyParser parser;
-    std::array<char, 4096> buffer;
-    auto next_reply = [&]() -> asio::awaitable<std::optional<ftp::FtpReply>> {
-        ftp::FtpReply reply;
-        for (;;) {
-            const auto status = parser.next(reply);
-            if (status == ftp::FtpReplyParser::Status::reply) {
-                co_return reply;
-            }
-            if (status == ftp::FtpReplyParser::Status::error) {
-                co_return std::nullopt;
-            }
-            auto [read_ec, n] =
-                co_await control.async_read_some(asio::buffer(buffer), net::as_tuple_awaitable);
-            if (read_ec) {
-                co_return std::nullopt;
-            }
-            parser.feed(std::string_view(buffer.data(), n));
+    std::optional<std::string> write(std::string_view bytes) override {
+        if (text.size() + bytes.size() > 64 * 1024) {
+            return "the listing is larger than 64 KiB";
         }
-    };
-    auto command = [&](std::string line) -> asio::awaitable<std::optional<ftp::FtpReply>> {
-        line += "\r\n";
-        auto [write_ec, ignored] =
-            co_await asio::async_write(control, asio::buffer(line), net::as_tuple_awaitable);
-        if (write_ec) {
-            co_return std::nullopt;
-        }
-        co_return co_await next_reply();
-    };
-    auto expect = [](const std::optional<ftp::FtpReply>& r, int code) {
-        return r && r->code == code;
-    };
-    if (!expect(co_await next_reply(), 220)) {
-        co_return make_error("no 220 greeting");
+        text += bytes;
+        return std::nullopt;
     }
-    if (!expect(co_await command("USER anonymous"), 331) ||
-        !expect(co_await command("PASS lab@l7"), 230)) {
-        co_return make_error("anonymous login refused");
-    }
-    auto epsv = co_await command("EPSV");
-    const auto port = epsv && epsv->code == 229 ? ftp::parse_epsv_text(epsv->text()) : std::nullopt;
-    if (!port) {
-        co_return make_error("EPSV gave no port");
-    }
-    tcp::socket data(ex);
-    auto [data_ec] =
-        co_await data.async_connect(tcp::endpoint(address, *port), net::as_tuple_awaitable);
-    if (data_ec) {
-        co_return make_error("cannot open the data connection: " + data_ec.message());
-    }
-    auto list = co_await command("LIST");
-    if (!list || list->code != 150) {
-        co_return make_error("LIST was not started (" +
-                             (list ? std::to_string(list->code) : std::string("no reply")) + ")");
-    }
-    std::string listing;
-    for (;;) {
-        auto [read_ec, n] =
-            co_await data.async_read_some(asio::buffer(buffer), net::as_tuple_awaitable);
-        listing.append(buffer.data(), n);
-        if (read_ec || listing.size() > 65536) {
-            break;
-        }
-    }
-    if (!expect(co_await next_reply(), 226)) {
-        co_return make_error("LIST did not complete with 226");
-    }
-    (void)co_await command("QUIT");
-    if (listing.find("README.txt") == std::string::npos) {
-        co_return make_error("the anonymous listing has no README.txt");
-    }
-    co_return std::string("anonymous LIST over EPSV: ") +
-        std::to_string(std::count(listing.begin(), listing.end(), '\n')) + " entries";
-}
+    std::optional<std::string> read(std::string&) override { return "nothing to upload"; }
 
-Result<std::string> probe(const HostPort& ep, const config::Table&) {
-    asio::io_context io;
-    std::optional<Result<std::string>> outcome;
-    asio::co_spawn(io, net::with_timeout(anonymous_listing(ep), std::chrono::seconds(10)),
-                   [&outcome](std::exception_ptr e, std::optional<Result<std::string>> r) {
-                       if (e) {
-                           outcome = make_error("the check failed");
-                       } else {
-                           outcome = r ? std::move(*r) : make_error("no answer within 10 s");
-                       }
-                   });
-    io.run_for(std::chrono::seconds(12));
-    if (!outcome) {
-        return make_error("no answer within 10 s");
+    std::string text;
+};
+
+// What `l7 ftp ls` does, in-process: an anonymous LIST of / over EPSV, through AUTH TLS,
+// PBSZ and PROT P when the server has a certificate (trusting the one written at its start).
+Result<std::string> probe(const HostPort& ep, const config::Table& s) {
+    ftp::FtpClientConfig config;  // anonymous, LIST of the login directory, passive
+    config.password = "lab@l7";
+    ftp::FtpClientRunOptions options;
+    options.addresses = {ep.host};
+    options.port = ep.port;
+    options.connect_timeout = std::chrono::seconds(5);
+    options.io_timeout = std::chrono::seconds(10);
+    const auto tls_name = s.get_string("tls_name");
+    if (tls_name) {
+        const fs::path cert = lab_state_dir() / ("ftp-" + ep.host) / "cert.pem";
+        auto context = tls::make_client_context({cert, true});
+        if (!context) {
+            return make_error(context.error().message);
+        }
+        options.tls = *context;
+        options.tls_host = *tls_name;
+        config.tls = true;
     }
-    return std::move(*outcome);
+    ftp::FtpClientSession session(config);
+    ListingInMemory listing;
+    std::optional<ftp::FtpClientRun> run;
+    {
+        asio::io_context io;  // before `session` and `listing` go: the coroutine refers to them
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                run = co_await ftp::run_ftp_client(options, session, listing);
+            },
+            asio::detached);
+        // Each step has its own deadline; this bounds the whole dialogue.
+        io.run_for(std::chrono::seconds(40));
+    }
+    if (!run) {
+        return make_error("no answer within 40 s");
+    }
+    if (!run->connected) {
+        return make_error("cannot connect: " + run->connect_failure);
+    }
+    if (!run->done.ok()) {
+        return make_error(run->done.problem);
+    }
+    if (listing.text.find("README.txt") == std::string::npos) {
+        return make_error("the anonymous listing has no README.txt");
+    }
+    return std::string("anonymous LIST over EPSV") + (tls_name ? " with AUTH TLS, PROT P" : "") +
+           ": " + std::to_string(std::count(listing.text.begin(), listing.text.end(), '\n')) +
+           " entries";
 }
 
 }  // namespace

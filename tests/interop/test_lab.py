@@ -152,6 +152,11 @@ class LabTest(l7test.TestCase):
         self.assertEqual(len(http), len(HTTP_HOSTS), cp.stdout)
         self.assertTrue(any("sid cookie from shop.networkutopia.com" in line for line in http),
                         cp.stdout)
+        # The FTP check lists through AUTH TLS (the default topology gives ftp a tls_name),
+        # trusting the certificate the lab wrote at its start.
+        ftp = [line for line in cp.stdout.splitlines() if re.match(r"PASS\s+\S+\s+ftp\s", line)]
+        self.assertEqual(len(ftp), 1, cp.stdout)
+        self.assertIn("with AUTH TLS, PROT P", ftp[0])
 
     def test_bad_config_names_file_and_line(self):
         good = run_l7(["lab", "--print-config"]).stdout
