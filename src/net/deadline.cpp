@@ -2,6 +2,7 @@
 
 #include <asio/execution/context.hpp>
 #include <asio/execution_context.hpp>
+#include <asio/post.hpp>
 #include <asio/query.hpp>
 #include <asio/steady_timer.hpp>
 #include <mutex>
@@ -71,8 +72,20 @@ class DeadlineQueue : public asio::execution_context::service {
             sift_up(i);
             sift_down(last->heap_index_);
         }
+        if (heap_.empty() && armed_ != Clock::time_point::max() && timer_ && !stand_down_posted_) {
+            // Nothing left to watch, and a pending wait would keep io_context::run() busy. But
+            // not at once: a server's short connection takes its deadline away and the next one
+            // often brings a new one in the same turn of the loop, and cancelling now would
+            // cost a timerfd_settime to arm the timer again.
+            stand_down_posted_ = true;
+            asio::post(timer_->get_executor(), [this] { stand_down_if_idle(); });
+        }
+    }
+
+    void stand_down_if_idle() {
+        std::lock_guard lock(mutex_);
+        stand_down_posted_ = false;
         if (heap_.empty() && armed_ != Clock::time_point::max() && timer_) {
-            // Nothing left to watch: a pending wait would keep io_context::run() busy.
             armed_ = Clock::time_point::max();
             timer_->cancel();
         }
@@ -155,6 +168,7 @@ class DeadlineQueue : public asio::execution_context::service {
     Clock::time_point armed_ = Clock::time_point::max();  // when the pending wait ends
     std::optional<asio::steady_timer> timer_;             // made with the first deadline
     bool shut_down_ = false;
+    bool stand_down_posted_ = false;  // a check that cancels the timer if the heap stays empty
 };
 
 Deadline::Deadline(const asio::any_io_executor& executor, std::function<void()> on_expiry)

@@ -9,7 +9,10 @@
 // has: no allocation, no timer to arm or cancel. Connections set deadlines that are mostly
 // later than every other (now + the same timeout), so the timer rarely needs re-arming; when
 // an earlier deadline goes away the timer still wakes at the old time, finds nothing due and
-// sleeps until the new earliest. When a deadline passes, expired() becomes true and
+// sleeps until the new earliest. When the last one goes, the timer is cancelled (so that
+// io_context::run() can return) by a check posted for after the current handlers, which a new
+// deadline arriving meanwhile makes moot: short connections one after another then cost no
+// timer system call each. When a deadline passes, expired() becomes true and
 // on_expiry runs (usually: cancel the socket, so the pending operation completes with
 // operation_aborted and the connection decides what to do).
 //

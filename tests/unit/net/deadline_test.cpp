@@ -129,6 +129,39 @@ TEST(Deadline, AnExpiryMayDestroyAnotherDueDeadline) {
     EXPECT_EQ(second, nullptr);
 }
 
+// A short connection's deadline goes and the next one's comes in the same turn of the loop:
+// the queue's timer is left armed (for the old time) rather than cancelled and armed again,
+// and each new deadline still expires, earlier or later than the one that went.
+TEST(Deadline, DeadlinesThatReplaceTheLastOneInTheSameTurnStillExpire) {
+    asio::io_context io;
+    std::vector<int> fired;
+    auto gone = std::make_unique<Deadline>(io.get_executor(), [] {});
+    gone->expires_after(1h);
+    Deadline earlier(io.get_executor(), [&] { fired.push_back(1); });
+    Deadline later(io.get_executor(), [&] { fired.push_back(2); });
+    io.poll();  // the timer is armed for the hour
+    asio::post(io, [&] {
+        gone.reset();
+        earlier.expires_at(Clock::now() - 1ms);
+    });
+    io.run_for(30s);  // returns once nothing is left: `earlier` fired, the timer stood down
+    EXPECT_TRUE(io.stopped());
+    EXPECT_EQ(fired, std::vector<int>({1}));
+
+    io.restart();
+    auto gone_too = std::make_unique<Deadline>(io.get_executor(), [] {});
+    gone_too->expires_at(Clock::now() + 1ms);
+    io.poll();  // armed for the millisecond
+    asio::post(io, [&] {
+        gone_too.reset();
+        later.expires_at(Clock::now() + 20ms);  // after the armed time: the wait stays
+    });
+    io.run_for(30s);
+    EXPECT_TRUE(io.stopped());
+    EXPECT_EQ(fired, std::vector<int>({1, 2}));
+    EXPECT_TRUE(later.expired());
+}
+
 TEST(Deadline, RunReturnsOnceEveryFarDeadlineIsGone) {
     asio::io_context io;
     {
