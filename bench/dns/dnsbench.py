@@ -210,12 +210,7 @@ def summarize(path):
 
 
 def rss(pid):
-    children = benchlib._children_map()
-    todo, pids = [pid], []
-    while todo:
-        p = todo.pop()
-        pids.append(p)
-        todo.extend(children.get(p, []))
+    pids = benchlib.tree_pids(pid)
     total_rss = total_pss = 0
     for p in pids:
         try:

@@ -186,11 +186,8 @@ def tree_rss_kib(pid):
 
 def tree_sockets(pid):
     """Sockets open in `pid` and its descendants."""
-    children = benchlib._children_map()
-    todo, n = [pid], 0
-    while todo:
-        p = todo.pop()
-        todo.extend(children.get(p, []))
+    n = 0
+    for p in benchlib.tree_pids(pid):
         try:
             fds = os.listdir(f"/proc/{p}/fd")
         except OSError:

@@ -44,20 +44,27 @@ def _children_map():
     return children
 
 
-def tree_cpu_seconds(pid):
-    """utime+stime of `pid`, of its live descendants, and of the children they reaped."""
+def tree_pids(pid):
+    """`pid` and its live descendants."""
     children = _children_map()
-    total = 0
-    todo = [pid]
+    todo, pids = [pid], []
     while todo:
         p = todo.pop()
+        pids.append(p)
+        todo.extend(children.get(p, []))
+    return pids
+
+
+def tree_cpu_seconds(pid):
+    """utime+stime of `pid`, of its live descendants, and of the children they reaped."""
+    total = 0
+    for p in tree_pids(pid):
         try:
             f = _stat_fields(p)
         except OSError:
             continue
         # Fields 14-17 of stat(5): utime stime cutime cstime, here at index 11-14.
         total += sum(int(x) for x in f[11:15])
-        todo.extend(children.get(p, []))
     return total / TICK
 
 

@@ -62,6 +62,11 @@ void validate(const config::Table& s) {
     }
 }
 
+// Where the service on `ep` keeps its files and certificate, in the lab's state directory.
+fs::path state_dir_of(const HostPort& ep) {
+    return lab_state_dir() / ("ftp-" + ep.host);
+}
+
 // A new self-signed certificate at each start: students trust it with --cacert (curl,
 // `l7 ftp --tls`) and see AUTH TLS, PBSZ and PROT in the trace.
 std::shared_ptr<asio::ssl::context> lab_certificate(const fs::path& dir, const std::string& name,
@@ -84,7 +89,7 @@ std::shared_ptr<asio::ssl::context> lab_certificate(const fs::path& dir, const s
 
 void start(net::Runtime& rt, const HostPort& ep, const config::Table& s, trace::Tracer& tracer,
            const StartContext&) {
-    const fs::path dir = lab_state_dir() / ("ftp-" + ep.host);
+    const fs::path dir = state_dir_of(ep);
     ftp::FtpServiceOptions options;
     options.listen = {ep};
     options.hostname = "ftp." + ep.host;
@@ -142,7 +147,7 @@ Result<std::string> probe(const HostPort& ep, const config::Table& s) {
     options.io_timeout = std::chrono::seconds(10);
     const auto tls_name = s.get_string("tls_name");
     if (tls_name) {
-        const fs::path cert = lab_state_dir() / ("ftp-" + ep.host) / "cert.pem";
+        const fs::path cert = state_dir_of(ep) / "cert.pem";
         auto context = tls::make_client_context({cert, true});
         if (!context) {
             return make_error(context.error().message);
